@@ -1,0 +1,101 @@
+//! The contract between Verso and a storage backend.
+//!
+//! The trait is deliberately coarse: a driver receives a whole commit plan
+//! or a whole load request, so the number of statements it sends depends on
+//! the number of tables involved, never on the number of entities.
+
+use crate::error::Result;
+use crate::instrument::Instrument;
+use crate::plan::CommitPlan;
+use crate::schema::EntityType;
+use crate::value::Value;
+use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The metadata columns of a stored version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowMeta {
+    /// Row id.
+    pub id: i64,
+    /// Version id.
+    pub ecs_id: Uuid,
+    /// Lineage id.
+    pub lineage_id: Uuid,
+    /// Version this one was forked from.
+    pub parent_id: Option<Uuid>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One stored version as read from its table.
+#[derive(Debug, Clone)]
+pub struct StoredRow {
+    /// The type whose table held the row.
+    pub entity_type: &'static EntityType,
+    /// Metadata columns.
+    pub meta: RowMeta,
+    /// The type's columns, in order.
+    pub values: Vec<Value>,
+}
+
+/// One child link: child `position` of `parent`'s `field` is `child`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRow {
+    /// Parent version.
+    pub parent: Uuid,
+    /// The parent's child field.
+    pub field: Cow<'static, str>,
+    /// Position in the field, from 0.
+    pub position: i64,
+    /// Child version.
+    pub child: Uuid,
+    /// The child's entity type name.
+    pub child_type: Cow<'static, str>,
+}
+
+/// Load these versions with their whole subtrees.
+#[derive(Debug, Clone)]
+pub struct LoadRequest {
+    /// Type of the roots.
+    pub root_type: &'static EntityType,
+    /// Root version ids.
+    pub roots: Vec<Uuid>,
+    /// Every type the subtrees may contain (the root type first).
+    pub types: Vec<&'static EntityType>,
+}
+
+/// The rows of a load: every version found, and every link below the roots.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedRows {
+    /// Versions by `ecs_id`.
+    pub rows: HashMap<Uuid, StoredRow>,
+    /// Child links of every loaded parent.
+    pub links: Vec<LinkRow>,
+}
+
+/// A storage backend. See the crate docs of `verso-sqlite`,
+/// `verso-postgres` and `verso-memory`.
+#[async_trait::async_trait]
+pub trait Driver: Send + Sync + 'static {
+    /// A short name: `sqlite`, `postgres`, `memory`.
+    fn backend(&self) -> &'static str;
+    /// Statement counters and fault injection.
+    fn instrument(&self) -> &Instrument;
+    /// Creates the tables of these types if they are missing (idempotent),
+    /// and checks existing ones against the types.
+    async fn ensure_tables(&self, types: &[&'static EntityType]) -> Result<()>;
+    /// Stores a whole commit in one transaction; returns the row id of every
+    /// inserted version.
+    async fn commit(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>>;
+    /// Loads the roots and everything below them.
+    async fn load(&self, request: &LoadRequest) -> Result<LoadedRows>;
+    /// Metadata of every version of a lineage, oldest first.
+    async fn versions(&self, ty: &'static EntityType, lineage_id: Uuid) -> Result<Vec<RowMeta>>;
+    /// Metadata of one version.
+    async fn version(&self, ty: &'static EntityType, ecs_id: Uuid) -> Result<Option<RowMeta>>;
+    /// The name of the type stored under `ecs_id`, looked up in every table
+    /// the store knows.
+    async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>>;
+}

@@ -1,0 +1,110 @@
+//! Verso's one error type.
+
+use uuid::Uuid;
+
+/// Result with Verso's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Every failure Verso reports. Errors about an entity name its type and id.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No version with this id is stored.
+    #[error("{type_name} {id} not found")]
+    NotFound {
+        /// The type that was asked for.
+        type_name: String,
+        /// The id that was asked for (a version or a lineage id).
+        id: Uuid,
+    },
+    /// The id belongs to an entity of another type.
+    #[error("{id} is a {actual}, not a {expected}")]
+    WrongType {
+        /// The type that was asked for.
+        expected: String,
+        /// The type stored under that id.
+        actual: String,
+        /// The id.
+        id: Uuid,
+    },
+    /// A table does not match the entity type it should store.
+    #[error("schema mismatch in table {table}, column {column}: {detail}")]
+    SchemaMismatch {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+        /// What differs, and what to do.
+        detail: String,
+    },
+    /// A stored row could not be turned back into its entity.
+    #[error("cannot decode {type_name} {id}, column {column}: {detail}")]
+    Decode {
+        /// Entity type.
+        type_name: String,
+        /// Version id.
+        id: Uuid,
+        /// The column (or child field) that failed.
+        column: String,
+        /// Why.
+        detail: String,
+    },
+    /// The working copy cannot be committed as it is.
+    #[error("invalid {type_name} {id}: {detail}")]
+    InvalidInput {
+        /// Entity type.
+        type_name: String,
+        /// Version id.
+        id: Uuid,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The database reported an error.
+    #[error("database error ({kind:?}): {message}")]
+    Database {
+        /// The class of failure, for retry decisions.
+        kind: DbErrorKind,
+        /// The database's message.
+        message: String,
+    },
+    /// A failure injected through [`Instrument::inject`](crate::Instrument::inject), for tests.
+    #[error("injected fault at statement {statement}")]
+    InjectedFault {
+        /// The statement (counted from 1 within the commit) that failed.
+        statement: u64,
+    },
+}
+
+/// Classes of database failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbErrorKind {
+    /// A unique constraint was violated (an id stored twice).
+    UniqueViolation,
+    /// The connection was lost or could not be made.
+    ConnectionLost,
+    /// A serialization failure or deadlock: retrying may succeed.
+    SerializationFailure,
+    /// Anything else.
+    Other,
+}
+
+impl Error {
+    /// A database error of the given kind.
+    pub fn database(kind: DbErrorKind, message: impl Into<String>) -> Self {
+        Error::Database {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Whether retrying the same operation may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::Database {
+                kind: DbErrorKind::SerializationFailure | DbErrorKind::ConnectionLost,
+                ..
+            }
+        )
+    }
+}

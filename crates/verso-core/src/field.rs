@@ -1,0 +1,172 @@
+//! Mapping of scalar Rust field types to column values.
+
+use crate::value::{ColumnType, Value};
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::{de::DeserializeOwned, Serialize};
+use uuid::Uuid;
+
+/// A Rust type stored in one typed column.
+///
+/// Implemented for `String`, `bool`, integers up to 64 bits, floats,
+/// [`Uuid`], [`DateTime<Utc>`], [`Ref<T>`](crate::Ref) and `Option` of each.
+/// Fields of other serde types are stored as JSON with `#[verso(json)]`.
+pub trait Field: Sized {
+    /// Column type.
+    const COLUMN: ColumnType;
+    /// Whether `NULL` is a valid value (true for `Option`).
+    const NULLABLE: bool = false;
+    /// For references: the referenced entity type.
+    const REFERENCES: Option<fn() -> &'static crate::EntityType> = None;
+    /// The column value of this field.
+    fn to_value(&self) -> Value;
+    /// Reads the field back; the error says what was found instead.
+    fn from_value(value: Value) -> Result<Self, String>;
+}
+
+fn unexpected(expected: &str, found: &Value) -> String {
+    format!("expected {expected}, found {}", found.kind())
+}
+
+impl Field for String {
+    const COLUMN: ColumnType = ColumnType::Text;
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+    fn from_value(value: Value) -> Result<Self, String> {
+        match value {
+            Value::Text(s) => Ok(s),
+            other => Err(unexpected("text", &other)),
+        }
+    }
+}
+
+impl Field for bool {
+    const COLUMN: ColumnType = ColumnType::Bool;
+    fn to_value(&self) -> Value {
+        Value::Bool(*self)
+    }
+    fn from_value(value: Value) -> Result<Self, String> {
+        match value {
+            Value::Bool(b) => Ok(b),
+            Value::Int(0) => Ok(false),
+            Value::Int(1) => Ok(true),
+            other => Err(unexpected("bool", &other)),
+        }
+    }
+}
+
+macro_rules! integer_field {
+    ($($t:ty),*) => {$(
+        impl Field for $t {
+            const COLUMN: ColumnType = ColumnType::Int;
+            fn to_value(&self) -> Value {
+                Value::Int(i64::from(*self))
+            }
+            fn from_value(value: Value) -> Result<Self, String> {
+                match value {
+                    Value::Int(i) => <$t>::try_from(i)
+                        .map_err(|_| format!("{i} does not fit in {}", stringify!($t))),
+                    other => Err(unexpected("int", &other)),
+                }
+            }
+        }
+    )*};
+}
+integer_field!(i8, i16, i32, i64, u8, u16, u32);
+
+impl Field for f64 {
+    const COLUMN: ColumnType = ColumnType::Float;
+    fn to_value(&self) -> Value {
+        Value::Float(*self)
+    }
+    fn from_value(value: Value) -> Result<Self, String> {
+        match value {
+            Value::Float(f) => Ok(f),
+            Value::Int(i) => Ok(i as f64),
+            other => Err(unexpected("float", &other)),
+        }
+    }
+}
+
+impl Field for f32 {
+    const COLUMN: ColumnType = ColumnType::Float;
+    fn to_value(&self) -> Value {
+        Value::Float(f64::from(*self))
+    }
+    fn from_value(value: Value) -> Result<Self, String> {
+        f64::from_value(value).map(|f| f as f32)
+    }
+}
+
+impl Field for Uuid {
+    const COLUMN: ColumnType = ColumnType::Uuid;
+    fn to_value(&self) -> Value {
+        Value::Uuid(*self)
+    }
+    fn from_value(value: Value) -> Result<Self, String> {
+        match value {
+            Value::Uuid(u) => Ok(u),
+            other => Err(unexpected("uuid", &other)),
+        }
+    }
+}
+
+/// Timestamps are stored with microsecond precision; finer digits are
+/// dropped on the way in, so comparisons match what is stored.
+impl Field for DateTime<Utc> {
+    const COLUMN: ColumnType = ColumnType::Timestamp;
+    fn to_value(&self) -> Value {
+        Value::Timestamp(self.trunc_subsecs(6))
+    }
+    fn from_value(value: Value) -> Result<Self, String> {
+        match value {
+            Value::Timestamp(t) => Ok(t),
+            other => Err(unexpected("timestamp", &other)),
+        }
+    }
+}
+
+impl<T: Field> Field for Option<T> {
+    const COLUMN: ColumnType = T::COLUMN;
+    const NULLABLE: bool = true;
+    const REFERENCES: Option<fn() -> &'static crate::EntityType> = T::REFERENCES;
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Null,
+        }
+    }
+    fn from_value(value: Value) -> Result<Self, String> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+/// The column value of the `#[verso(json)]` field `field_name` of `meta`'s
+/// entity of type `ty`; a value serde cannot serialize is an
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) naming type, id and field.
+pub fn json_to_value<T: Serialize>(
+    field: &T,
+    ty: &crate::EntityType,
+    meta: &crate::Meta,
+    field_name: &str,
+) -> crate::Result<Value> {
+    serde_json::to_value(field)
+        .map(Value::Json)
+        .map_err(|e| crate::Error::InvalidInput {
+            type_name: ty.name.to_string(),
+            id: meta.ecs_id(),
+            detail: format!("field {field_name} cannot be stored as JSON: {e}"),
+        })
+}
+
+/// Reads a `#[verso(json)]` field back.
+pub fn json_from_value<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+    match value {
+        Value::Json(json) => serde_json::from_value(json).map_err(|e| e.to_string()),
+        Value::Null => serde_json::from_value(serde_json::Value::Null).map_err(|e| e.to_string()),
+        other => Err(unexpected("json", &other)),
+    }
+}

@@ -1,0 +1,35 @@
+//! The heart of Verso: the entity model, change detection and commit
+//! planning. This crate performs no I/O; storage backends implement
+//! [`Driver`] and receive whole commit plans and load requests from it.
+//!
+//! Users depend on the `verso` facade crate, which re-exports everything here.
+
+mod content;
+mod driver;
+mod entity;
+mod error;
+mod field;
+mod ids;
+mod instrument;
+mod load;
+mod meta;
+mod plan;
+mod reference;
+mod report;
+mod schema;
+mod value;
+
+pub use content::Content;
+pub use driver::{Driver, LinkRow, LoadRequest, LoadedRows, RowMeta, StoredRow};
+pub use entity::{Children, Entity, Node};
+pub use error::{DbErrorKind, Error, Result};
+pub use field::{json_from_value, json_to_value, Field};
+pub use ids::{new_uuid, now, set_uuid_generator, UuidGenerator};
+pub use instrument::{Fault, Instrument, Stats};
+pub use load::Assembly;
+pub use meta::Meta;
+pub use plan::{apply_commit, plan_commit, CommitPlan, PlannedCommit, TableBatch};
+pub use reference::Ref;
+pub use report::{CommitReport, Created, Forked};
+pub use schema::{reachable_types, ChildField, ChildKind, Column, EntityType};
+pub use value::{ColumnType, Value};

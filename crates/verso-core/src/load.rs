@@ -1,0 +1,136 @@
+//! Turning loaded rows back into entity trees.
+
+use crate::content::Content;
+use crate::driver::{LoadedRows, StoredRow};
+use crate::entity::{Children, Entity, Node};
+use crate::error::{Error, Result};
+use crate::field::{json_from_value, Field};
+use crate::meta::Meta;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Rebuilds entities from the rows of one load. Generated `decode`
+/// functions call back into it for columns and children.
+pub struct Assembly<'a> {
+    rows: &'a HashMap<Uuid, StoredRow>,
+    children: HashMap<(Uuid, &'a str), Vec<(i64, Uuid)>>,
+}
+
+impl<'a> Assembly<'a> {
+    /// Indexes the links of `loaded`.
+    pub fn new(loaded: &'a LoadedRows) -> Self {
+        let mut children: HashMap<(Uuid, &'a str), Vec<(i64, Uuid)>> = HashMap::new();
+        for link in &loaded.links {
+            children
+                .entry((link.parent, link.field.as_ref()))
+                .or_default()
+                .push((link.position, link.child));
+        }
+        for list in children.values_mut() {
+            list.sort_unstable_by_key(|(position, _)| *position);
+        }
+        Assembly {
+            rows: &loaded.rows,
+            children,
+        }
+    }
+
+    /// Builds the version `ecs_id` as a `T`, with its subtree.
+    pub fn build<T: Entity>(&mut self, ecs_id: Uuid) -> Result<T> {
+        let expected = T::entity_type();
+        let row = self.rows.get(&ecs_id).ok_or_else(|| Error::NotFound {
+            type_name: expected.name.to_string(),
+            id: ecs_id,
+        })?;
+        if row.entity_type.name != expected.name {
+            return Err(Error::WrongType {
+                expected: expected.name.to_string(),
+                actual: row.entity_type.name.to_string(),
+                id: ecs_id,
+            });
+        }
+        let mut entity = T::decode(row, self)?;
+        let content = content_of(&entity)?;
+        entity.meta_mut().set_stored(Arc::new(content));
+        Ok(entity)
+    }
+
+    /// The metadata of `row`.
+    pub fn meta(&self, row: &StoredRow) -> Meta {
+        Meta::from_stored(&row.meta)
+    }
+
+    /// Column `index` of `row`, as a `F`.
+    pub fn column<F: Field>(&self, row: &StoredRow, index: usize) -> Result<F> {
+        let value = self.value(row, index)?;
+        F::from_value(value).map_err(|detail| decode_error(row, index, detail))
+    }
+
+    /// Column `index` of `row`, read as JSON into a `F`.
+    pub fn json_column<F: DeserializeOwned>(&self, row: &StoredRow, index: usize) -> Result<F> {
+        let value = self.value(row, index)?;
+        json_from_value(value).map_err(|detail| decode_error(row, index, detail))
+    }
+
+    /// The children of child field `index` of `row`.
+    pub fn children<C: Children>(&mut self, row: &StoredRow, index: usize) -> Result<C> {
+        let field = &row.entity_type.children[index];
+        let ids = self
+            .children
+            .get(&(row.meta.ecs_id, field.name))
+            .cloned()
+            .unwrap_or_default();
+        let mut items = Vec::with_capacity(ids.len());
+        for (_, child) in ids {
+            items.push(self.build::<C::Item>(child).map_err(|e| match e {
+                Error::NotFound { id, .. } => Error::Decode {
+                    type_name: row.entity_type.name.to_string(),
+                    id: row.meta.ecs_id,
+                    column: field.name.to_string(),
+                    detail: format!("child {id} is missing"),
+                },
+                other => other,
+            })?);
+        }
+        let count = items.len();
+        C::from_items(items).ok_or_else(|| Error::Decode {
+            type_name: row.entity_type.name.to_string(),
+            id: row.meta.ecs_id,
+            column: field.name.to_string(),
+            detail: format!("{count} children stored for a field of kind {:?}", C::KIND),
+        })
+    }
+
+    fn value(&self, row: &StoredRow, index: usize) -> Result<crate::Value> {
+        row.values
+            .get(index)
+            .cloned()
+            .ok_or_else(|| decode_error(row, index, "column missing from the row".into()))
+    }
+}
+
+fn decode_error(row: &StoredRow, index: usize, detail: String) -> Error {
+    Error::Decode {
+        type_name: row.entity_type.name.to_string(),
+        id: row.meta.ecs_id,
+        column: row
+            .entity_type
+            .columns
+            .get(index)
+            .map_or_else(|| format!("#{index}"), |c| c.name.to_string()),
+        detail,
+    }
+}
+
+/// The content of a node as it is now: its column values and the ids of its
+/// children as they currently stand.
+pub(crate) fn content_of(node: &dyn Node) -> Result<Content> {
+    let mut children = vec![Vec::new(); node.node_type().children.len()];
+    node.for_each_child(&mut |field, child| children[field].push(child.meta().ecs_id()));
+    Ok(Content {
+        values: node.column_values()?,
+        children,
+    })
+}

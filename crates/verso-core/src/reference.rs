@@ -1,0 +1,79 @@
+//! Typed references between entities.
+
+use crate::entity::Entity;
+use crate::field::Field;
+use crate::value::{ColumnType, Value};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use uuid::Uuid;
+
+/// A reference to one version of another entity, by its `ecs_id`.
+///
+/// References do not own: the target is not part of the holder's tree, so
+/// references may form cycles (A -> B -> C -> A) and a new version of the
+/// target does not fork the holder. Pointing the reference elsewhere does.
+///
+/// ```ignore
+/// reply.parent_message = Some(Ref::to(&question));
+/// let question: ChatMessage = store.resolve(&reply.parent_message.unwrap()).await?;
+/// ```
+pub struct Ref<T> {
+    ecs_id: Uuid,
+    target: PhantomData<fn() -> T>,
+}
+
+impl<T: Entity> Ref<T> {
+    /// A reference to the current version of `entity`.
+    pub fn to(entity: &T) -> Self {
+        Ref::from_id(entity.meta().ecs_id())
+    }
+}
+
+impl<T> Ref<T> {
+    /// A reference to the version with this `ecs_id`.
+    pub fn from_id(ecs_id: Uuid) -> Self {
+        Ref {
+            ecs_id,
+            target: PhantomData,
+        }
+    }
+    /// The referenced version's `ecs_id`.
+    pub fn id(&self) -> Uuid {
+        self.ecs_id
+    }
+}
+
+impl<T> Clone for Ref<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Ref<T> {}
+impl<T> PartialEq for Ref<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ecs_id == other.ecs_id
+    }
+}
+impl<T> Eq for Ref<T> {}
+impl<T> Hash for Ref<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.ecs_id.hash(state)
+    }
+}
+impl<T> fmt::Debug for Ref<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ref<{}>({})", std::any::type_name::<T>(), self.ecs_id)
+    }
+}
+
+impl<T: Entity> Field for Ref<T> {
+    const COLUMN: ColumnType = ColumnType::Uuid;
+    const REFERENCES: Option<fn() -> &'static crate::EntityType> = Some(T::entity_type);
+    fn to_value(&self) -> Value {
+        Value::Uuid(self.ecs_id)
+    }
+    fn from_value(value: Value) -> Result<Self, String> {
+        Uuid::from_value(value).map(Ref::from_id)
+    }
+}
