@@ -75,6 +75,58 @@ pub struct LoadedRows {
     pub links: Vec<LinkRow>,
 }
 
+/// Which versions of one type to select (see [`Driver::select_versions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionQuery {
+    /// The rows to consider.
+    pub filter: VersionFilter,
+    /// Keep only the newest selected version of each lineage.
+    pub newest_per_lineage: bool,
+}
+
+/// The rows a [`VersionQuery`] considers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionFilter {
+    /// Every version of the type.
+    All,
+    /// Versions whose UUID column `column` holds one of `ids` (`ecs_id`,
+    /// `lineage_id`, or a reference column).
+    In {
+        /// A metadata column or a UUID field column of the type.
+        column: &'static str,
+        /// The values to match.
+        ids: Vec<Uuid>,
+    },
+}
+
+impl VersionQuery {
+    /// Every version of the given lineages.
+    pub fn lineages(ids: Vec<Uuid>) -> Self {
+        VersionQuery {
+            filter: VersionFilter::In {
+                column: "lineage_id",
+                ids,
+            },
+            newest_per_lineage: false,
+        }
+    }
+    /// The versions with these `ecs_id`s.
+    pub fn ecs_ids(ids: Vec<Uuid>) -> Self {
+        VersionQuery {
+            filter: VersionFilter::In {
+                column: "ecs_id",
+                ids,
+            },
+            newest_per_lineage: false,
+        }
+    }
+    /// Keep only the newest selected version of each lineage.
+    pub fn newest(mut self) -> Self {
+        self.newest_per_lineage = true;
+        self
+    }
+}
+
 /// A storage backend. See the crate docs of `verso-sqlite`,
 /// `verso-postgres` and `verso-memory`.
 #[async_trait::async_trait]
@@ -91,10 +143,25 @@ pub trait Driver: Send + Sync + 'static {
     async fn commit(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>>;
     /// Loads the roots and everything below them.
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows>;
+    /// Metadata of the versions of `ty` a query selects, oldest first
+    /// (by `created_at`, then row id). One statement.
+    async fn select_versions(
+        &self,
+        ty: &'static EntityType,
+        query: &VersionQuery,
+    ) -> Result<Vec<RowMeta>>;
     /// Metadata of every version of a lineage, oldest first.
-    async fn versions(&self, ty: &'static EntityType, lineage_id: Uuid) -> Result<Vec<RowMeta>>;
+    async fn versions(&self, ty: &'static EntityType, lineage_id: Uuid) -> Result<Vec<RowMeta>> {
+        self.select_versions(ty, &VersionQuery::lineages(vec![lineage_id]))
+            .await
+    }
     /// Metadata of one version.
-    async fn version(&self, ty: &'static EntityType, ecs_id: Uuid) -> Result<Option<RowMeta>>;
+    async fn version(&self, ty: &'static EntityType, ecs_id: Uuid) -> Result<Option<RowMeta>> {
+        let found = self
+            .select_versions(ty, &VersionQuery::ecs_ids(vec![ecs_id]))
+            .await?;
+        Ok(found.into_iter().next())
+    }
     /// The name of the type stored under `ecs_id`, looked up in every table
     /// the store knows.
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>>;

@@ -1,10 +1,10 @@
 //! The traits `#[derive(Entity)]` implements.
 
+use crate::driver::StoredRow;
 use crate::error::Result;
 use crate::load::Assembly;
 use crate::meta::Meta;
 use crate::schema::{ChildKind, EntityType};
-use crate::driver::StoredRow;
 use crate::value::Value;
 
 /// An entity seen without its concrete type: what commit planning walks.

@@ -67,6 +67,12 @@ pub enum Error {
         /// The database's message.
         message: String,
     },
+    /// A database URL no backend understands.
+    #[error("unsupported database URL {url:?}: use sqlite:PATH, sqlite::memory:, postgres://... or memory:")]
+    UnsupportedUrl {
+        /// The URL given.
+        url: String,
+    },
     /// A failure injected through [`Instrument::inject`](crate::Instrument::inject), for tests.
     #[error("injected fault at statement {statement}")]
     InjectedFault {

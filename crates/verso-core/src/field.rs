@@ -16,7 +16,7 @@ pub trait Field: Sized {
     /// Whether `NULL` is a valid value (true for `Option`).
     const NULLABLE: bool = false;
     /// For references: the referenced entity type.
-    const REFERENCES: Option<fn() -> &'static crate::EntityType> = None;
+    const REFERENCES: Option<crate::TypeRef> = None;
     /// The column value of this field.
     fn to_value(&self) -> Value;
     /// Reads the field back; the error says what was found instead.
@@ -129,7 +129,7 @@ impl Field for DateTime<Utc> {
 impl<T: Field> Field for Option<T> {
     const COLUMN: ColumnType = T::COLUMN;
     const NULLABLE: bool = true;
-    const REFERENCES: Option<fn() -> &'static crate::EntityType> = T::REFERENCES;
+    const REFERENCES: Option<crate::TypeRef> = T::REFERENCES;
     fn to_value(&self) -> Value {
         match self {
             Some(v) => v.to_value(),

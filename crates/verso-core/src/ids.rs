@@ -21,12 +21,16 @@ static GENERATOR: RwLock<UuidGenerator> = RwLock::new(Uuid::now_v7);
 /// verso_core::set_uuid_generator(uuid::Uuid::now_v7);
 /// ```
 pub fn set_uuid_generator(generator: UuidGenerator) {
-    *GENERATOR.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = generator;
+    *GENERATOR
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = generator;
 }
 
 /// A fresh UUID from the current generator.
 pub fn new_uuid() -> Uuid {
-    let generator = *GENERATOR.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let generator = *GENERATOR
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     generator()
 }
 

@@ -14,13 +14,16 @@ mod instrument;
 mod load;
 mod meta;
 mod plan;
+mod polymorphic;
 mod reference;
 mod report;
 mod schema;
 mod value;
 
 pub use content::Content;
-pub use driver::{Driver, LinkRow, LoadRequest, LoadedRows, RowMeta, StoredRow};
+pub use driver::{
+    Driver, LinkRow, LoadRequest, LoadedRows, RowMeta, StoredRow, VersionFilter, VersionQuery,
+};
 pub use entity::{Children, Entity, Node};
 pub use error::{DbErrorKind, Error, Result};
 pub use field::{json_from_value, json_to_value, Field};
@@ -28,8 +31,9 @@ pub use ids::{new_uuid, now, set_uuid_generator, UuidGenerator};
 pub use instrument::{Fault, Instrument, Stats};
 pub use load::Assembly;
 pub use meta::Meta;
-pub use plan::{apply_commit, plan_commit, CommitPlan, PlannedCommit, TableBatch};
-pub use reference::Ref;
+pub use plan::{apply_commit, plan_commit, CommitPlan, NewVersion, PlannedCommit, TableBatch};
+pub use polymorphic::{Polymorphic, VARIANT_COLUMN};
+pub use reference::{LineageRef, Ref};
 pub use report::{CommitReport, Created, Forked};
-pub use schema::{reachable_types, ChildField, ChildKind, Column, EntityType};
+pub use schema::{reachable_types, ChildField, ChildKind, Column, EntityType, TypeRef};
 pub use value::{ColumnType, Value};

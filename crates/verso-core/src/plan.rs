@@ -217,7 +217,7 @@ impl Planner {
             (ecs_id, Some(meta.ecs_id), self.now.max(after_parent))
         };
         for (field, ids) in ty.children.iter().zip(&content.children) {
-            let child_type = (field.target)().name;
+            let child_type = field.target.name();
             for (position, child) in ids.iter().enumerate() {
                 self.plan.links.push(LinkRow {
                     parent: ecs_id,
@@ -248,7 +248,10 @@ impl Planner {
     }
 
     fn remember(&mut self, source: Uuid, content: Arc<Content>, outcome: Outcome) {
-        self.seen.entry(source).or_default().push((content, outcome));
+        self.seen
+            .entry(source)
+            .or_default()
+            .push((content, outcome));
     }
 
     fn batch(&mut self, ty: &'static EntityType) -> &mut TableBatch {

@@ -69,11 +69,87 @@ impl<T> fmt::Debug for Ref<T> {
 
 impl<T: Entity> Field for Ref<T> {
     const COLUMN: ColumnType = ColumnType::Uuid;
-    const REFERENCES: Option<fn() -> &'static crate::EntityType> = Some(T::entity_type);
+    const REFERENCES: Option<crate::TypeRef> = Some(crate::TypeRef::Static(T::entity_type));
     fn to_value(&self) -> Value {
         Value::Uuid(self.ecs_id)
     }
     fn from_value(value: Value) -> Result<Self, String> {
         Uuid::from_value(value).map(Ref::from_id)
+    }
+}
+
+/// A reference to a lineage: it follows the lineage's newest version.
+///
+/// Use it where a link should see later edits of its target (a thread's
+/// current system prompt), and [`Ref`] where it must keep pointing at the
+/// version it was made with (the message a reply answered). Like `Ref`, it
+/// does not own its target.
+///
+/// ```ignore
+/// thread.prompt = Some(LineageRef::to(&prompt));
+/// let current: SystemPrompt = store.follow(&thread.prompt.unwrap()).await?;
+/// ```
+pub struct LineageRef<T> {
+    lineage_id: Uuid,
+    target: PhantomData<fn() -> T>,
+}
+
+impl<T: Entity> LineageRef<T> {
+    /// A reference to the lineage of `entity`.
+    pub fn to(entity: &T) -> Self {
+        LineageRef::from_id(entity.meta().lineage_id())
+    }
+}
+
+impl<T> LineageRef<T> {
+    /// A reference to the lineage with this id.
+    pub fn from_id(lineage_id: Uuid) -> Self {
+        LineageRef {
+            lineage_id,
+            target: PhantomData,
+        }
+    }
+    /// The referenced lineage's id.
+    pub fn lineage_id(&self) -> Uuid {
+        self.lineage_id
+    }
+}
+
+impl<T> Clone for LineageRef<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for LineageRef<T> {}
+impl<T> PartialEq for LineageRef<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.lineage_id == other.lineage_id
+    }
+}
+impl<T> Eq for LineageRef<T> {}
+impl<T> Hash for LineageRef<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.lineage_id.hash(state)
+    }
+}
+impl<T> fmt::Debug for LineageRef<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "LineageRef<{}>({})",
+            std::any::type_name::<T>(),
+            self.lineage_id
+        )
+    }
+}
+
+impl<T: Entity> Field for LineageRef<T> {
+    const COLUMN: ColumnType = ColumnType::Uuid;
+    const REFERENCES: Option<crate::TypeRef> = Some(crate::TypeRef::Static(T::entity_type));
+    fn to_value(&self) -> Value {
+        Value::Uuid(self.lineage_id)
+    }
+    fn from_value(value: Value) -> Result<Self, String> {
+        Uuid::from_value(value).map(LineageRef::from_id)
     }
 }

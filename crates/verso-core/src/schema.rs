@@ -43,7 +43,7 @@ pub struct Column {
     /// Whether the column accepts `NULL` (an `Option` field).
     pub nullable: bool,
     /// For a [`Ref`](crate::Ref) field: the referenced entity type.
-    pub references: Option<fn() -> &'static EntityType>,
+    pub references: Option<TypeRef>,
 }
 
 /// How many children an owned child field holds.
@@ -65,7 +65,38 @@ pub struct ChildField {
     /// Cardinality.
     pub kind: ChildKind,
     /// The child entity type.
-    pub target: fn() -> &'static EntityType,
+    pub target: TypeRef,
+}
+
+/// A reference from one entity type to another.
+///
+/// Types known at compile time point at each other through functions (so
+/// recursive types are fine); types read from a store's catalog, without
+/// the Rust types, know only the name.
+#[derive(Debug, Clone, Copy)]
+pub enum TypeRef {
+    /// A type compiled into the program.
+    Static(fn() -> &'static EntityType),
+    /// A type known by name only.
+    Named(&'static str),
+}
+
+impl TypeRef {
+    /// The referenced type's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TypeRef::Static(get) => get().name,
+            TypeRef::Named(name) => name,
+        }
+    }
+
+    /// The referenced type, when it is compiled into the program.
+    pub fn resolve(&self) -> Option<&'static EntityType> {
+        match self {
+            TypeRef::Static(get) => Some(get()),
+            TypeRef::Named(_) => None,
+        }
+    }
 }
 
 /// Every entity type reachable from `root` through owned child fields,
@@ -77,7 +108,9 @@ pub fn reachable_types(root: &'static EntityType) -> Vec<&'static EntityType> {
         let current = found[next];
         next += 1;
         for child in current.children {
-            let target = (child.target)();
+            let Some(target) = child.target.resolve() else {
+                continue;
+            };
             if !found.iter().any(|t| t.name == target.name) {
                 found.push(target);
             }
@@ -99,7 +132,7 @@ impl EntityType {
                     "name": c.name,
                     "type": c.ty.name(),
                     "nullable": c.nullable,
-                    "references": c.references.map(|target| target().name),
+                    "references": c.references.map(|target| target.name()),
                 })
             })
             .collect();
@@ -114,7 +147,7 @@ impl EntityType {
                         ChildKind::Optional => "optional",
                         ChildKind::Many => "many",
                     },
-                    "target": (c.target)().name,
+                    "target": c.target.name(),
                 })
             })
             .collect();

@@ -1,0 +1,382 @@
+//! Verso's in-memory store: no database, same semantics, for tests and
+//! ephemeral use.
+//!
+//! It keeps rows exactly as a database would (values, not the caller's
+//! objects), so editing a loaded entity can never change what is stored.
+//! Its statement counter counts the statements an SQL backend would send
+//! for the same work, so query-count tests hold on every backend.
+
+use async_trait::async_trait;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Mutex;
+use uuid::Uuid;
+use verso_core::{
+    ColumnType, CommitPlan, DbErrorKind, Driver, EntityType, Error, Instrument, LinkRow,
+    LoadRequest, LoadedRows, Result, RowMeta, StoredRow, Value, VersionFilter, VersionQuery,
+};
+
+/// A store held in process memory.
+///
+/// ```
+/// let driver = verso_memory::MemoryDriver::new();
+/// ```
+#[derive(Default)]
+pub struct MemoryDriver {
+    state: Mutex<State>,
+    instrument: Instrument,
+}
+
+#[derive(Default)]
+struct State {
+    tables: HashMap<&'static str, Table>,
+    links_by_parent: HashMap<Uuid, Vec<LinkRow>>,
+    next_row_id: i64,
+}
+
+struct Table {
+    entity_type: &'static EntityType,
+    /// The stored columns (name, type), in row order: those of the type
+    /// that created the table, then any nullable column added later.
+    layout: Vec<(&'static str, ColumnType)>,
+    /// Rows with their values in `layout` order.
+    rows: Vec<StoredRow>,
+    by_ecs_id: HashMap<Uuid, usize>,
+    by_lineage: HashMap<Uuid, Vec<usize>>,
+}
+
+impl MemoryDriver {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Table {
+    fn new(entity_type: &'static EntityType) -> Self {
+        Table {
+            entity_type,
+            layout: entity_type.columns.iter().map(|c| (c.name, c.ty)).collect(),
+            rows: Vec::new(),
+            by_ecs_id: HashMap::new(),
+            by_lineage: HashMap::new(),
+        }
+    }
+
+    /// The layout positions of `ty`'s columns; `None` for a column the
+    /// table lacks.
+    fn positions(&self, ty: &EntityType) -> Vec<Option<usize>> {
+        ty.columns
+            .iter()
+            .map(|c| self.layout.iter().position(|(name, _)| *name == c.name))
+            .collect()
+    }
+
+    /// Row `index` as a version of `ty`.
+    fn project(&self, ty: &'static EntityType, index: usize) -> StoredRow {
+        let row = &self.rows[index];
+        StoredRow {
+            entity_type: ty,
+            meta: row.meta.clone(),
+            values: self
+                .positions(ty)
+                .into_iter()
+                .map(|p| p.map_or(Value::Null, |p| row.values[p].clone()))
+                .collect(),
+        }
+    }
+
+    /// Checks `ty` against the table as an SQL backend would; returns the
+    /// nullable columns to add.
+    fn check(&self, ty: &EntityType) -> Result<Vec<(&'static str, ColumnType)>> {
+        let mismatch = |column: &str, detail: String| Error::SchemaMismatch {
+            table: ty.table.to_string(),
+            column: column.to_string(),
+            detail,
+        };
+        if self.entity_type.name != ty.name {
+            return Err(mismatch(
+                "*",
+                format!(
+                    "the table stores {}, not {}",
+                    self.entity_type.name, ty.name
+                ),
+            ));
+        }
+        let mut added = Vec::new();
+        for column in ty.columns {
+            match self.layout.iter().find(|(name, _)| *name == column.name) {
+                Some((_, found)) if *found == column.ty => {}
+                Some((_, found)) => {
+                    return Err(mismatch(
+                        column.name,
+                        format!("expected type {}, found {}", column.ty.name(), found.name()),
+                    ))
+                }
+                None if column.nullable => added.push((column.name, column.ty)),
+                None => {
+                    return Err(mismatch(
+                        column.name,
+                        "the column is missing and the field is required; make the field an \
+                         Option so Verso can add the column"
+                            .into(),
+                    ))
+                }
+            }
+        }
+        Ok(added)
+    }
+}
+
+impl State {
+    fn table(&self, ty: &EntityType) -> Result<&Table> {
+        self.tables.get(ty.table).ok_or_else(|| {
+            Error::database(DbErrorKind::Other, format!("no such table: {}", ty.table))
+        })
+    }
+
+    fn rows_by_ids(
+        &self,
+        ty: &'static EntityType,
+        ids: &[Uuid],
+        loaded: &mut LoadedRows,
+    ) -> Result<()> {
+        let table = self.table(ty)?;
+        for id in ids {
+            if let Some(&index) = table.by_ecs_id.get(id) {
+                loaded.rows.insert(*id, table.project(ty, index));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Driver for MemoryDriver {
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+
+    fn instrument(&self) -> &Instrument {
+        &self.instrument
+    }
+
+    async fn ensure_tables(&self, types: &[&'static EntityType]) -> Result<()> {
+        let mut state = self.state();
+        let mut additions = Vec::new();
+        for ty in types {
+            if let Some(existing) = state.tables.get(ty.table) {
+                additions.push((ty.table, existing.check(ty)?));
+            }
+        }
+        for (table, added) in additions {
+            let table = state.tables.get_mut(table).expect("checked above");
+            for column in added {
+                table.layout.push(column);
+                for row in &mut table.rows {
+                    row.values.push(Value::Null);
+                }
+            }
+        }
+        for ty in types {
+            self.instrument.query();
+            state
+                .tables
+                .entry(ty.table)
+                .or_insert_with(|| Table::new(ty));
+        }
+        Ok(())
+    }
+
+    async fn commit(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>> {
+        if plan.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut state = self.state();
+        // Check everything an SQL backend would reject before changing
+        // anything, so a failure leaves no trace.
+        let mut statement = 1;
+        self.instrument.commit_statement(statement)?;
+        let mut new_ids = HashSet::new();
+        for batch in &plan.batches {
+            statement += 1;
+            self.instrument.commit_statement(statement)?;
+            let table = state.table(batch.entity_type)?;
+            for row in &batch.rows {
+                if table.by_ecs_id.contains_key(&row.ecs_id) || !new_ids.insert(row.ecs_id) {
+                    return Err(Error::database(
+                        DbErrorKind::UniqueViolation,
+                        format!(
+                            "{} {} is already stored",
+                            batch.entity_type.name, row.ecs_id
+                        ),
+                    ));
+                }
+            }
+        }
+        if !plan.links.is_empty() {
+            statement += 1;
+            self.instrument.commit_statement(statement)?;
+        }
+        statement += 1;
+        self.instrument.commit_statement(statement)?;
+
+        let mut row_ids = HashMap::new();
+        for batch in &plan.batches {
+            for row in &batch.rows {
+                state.next_row_id += 1;
+                let id = state.next_row_id;
+                let table = state
+                    .tables
+                    .get_mut(batch.entity_type.table)
+                    .expect("checked above");
+                let index = table.rows.len();
+                let mut values = vec![Value::Null; table.layout.len()];
+                for (position, value) in table
+                    .positions(batch.entity_type)
+                    .into_iter()
+                    .zip(&row.values)
+                {
+                    if let Some(position) = position {
+                        values[position] = value.clone();
+                    }
+                }
+                table.rows.push(StoredRow {
+                    entity_type: table.entity_type,
+                    meta: RowMeta {
+                        id,
+                        ecs_id: row.ecs_id,
+                        lineage_id: row.lineage_id,
+                        parent_id: row.parent_id,
+                        created_at: row.created_at,
+                    },
+                    values,
+                });
+                table.by_ecs_id.insert(row.ecs_id, index);
+                table
+                    .by_lineage
+                    .entry(row.lineage_id)
+                    .or_default()
+                    .push(index);
+                row_ids.insert(row.ecs_id, id);
+            }
+            self.instrument.rows_written(batch.rows.len() as u64);
+        }
+        for link in &plan.links {
+            state
+                .links_by_parent
+                .entry(link.parent)
+                .or_default()
+                .push(LinkRow {
+                    field: Cow::Owned(link.field.to_string()),
+                    child_type: Cow::Owned(link.child_type.to_string()),
+                    ..link.clone()
+                });
+        }
+        self.instrument.rows_written(plan.links.len() as u64);
+        Ok(row_ids)
+    }
+
+    async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
+        let state = self.state();
+        let mut loaded = LoadedRows::default();
+        self.instrument.query();
+        state.rows_by_ids(request.root_type, &request.roots, &mut loaded)?;
+        if loaded.rows.is_empty() {
+            return Ok(loaded);
+        }
+        self.instrument.query();
+        let mut queue: VecDeque<Uuid> = loaded.rows.keys().copied().collect();
+        let mut visited: HashSet<Uuid> = queue.iter().copied().collect();
+        let mut children_by_type: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
+        while let Some(parent) = queue.pop_front() {
+            for link in state.links_by_parent.get(&parent).into_iter().flatten() {
+                loaded.links.push(link.clone());
+                if visited.insert(link.child) {
+                    queue.push_back(link.child);
+                    children_by_type
+                        .entry(link.child_type.to_string())
+                        .or_default()
+                        .push(link.child);
+                }
+            }
+        }
+        for (type_name, ids) in children_by_type {
+            let ty = request
+                .types
+                .iter()
+                .find(|t| t.name == type_name)
+                .ok_or_else(|| Error::SchemaMismatch {
+                    table: "verso_links".into(),
+                    column: "child_type".into(),
+                    detail: format!("a link points to type {type_name}, which is not registered"),
+                })?;
+            self.instrument.query();
+            state.rows_by_ids(ty, &ids, &mut loaded)?;
+        }
+        Ok(loaded)
+    }
+
+    async fn select_versions(
+        &self,
+        ty: &'static EntityType,
+        query: &VersionQuery,
+    ) -> Result<Vec<RowMeta>> {
+        self.instrument.query();
+        let state = self.state();
+        let table = state.table(ty)?;
+        let mut metas: Vec<RowMeta> = match &query.filter {
+            VersionFilter::All => table.rows.iter().map(|r| r.meta.clone()).collect(),
+            VersionFilter::In { column, ids } => {
+                let wanted: HashSet<&Uuid> = ids.iter().collect();
+                let position = table.layout.iter().position(|(name, _)| name == column);
+                table
+                    .rows
+                    .iter()
+                    .filter(|row| {
+                        let value = match *column {
+                            "ecs_id" => Some(row.meta.ecs_id),
+                            "lineage_id" => Some(row.meta.lineage_id),
+                            "parent_id" => row.meta.parent_id,
+                            _ => match position.map(|p| &row.values[p]) {
+                                Some(Value::Uuid(id)) => Some(*id),
+                                _ => None,
+                            },
+                        };
+                        value.is_some_and(|v| wanted.contains(&v))
+                    })
+                    .map(|row| row.meta.clone())
+                    .collect()
+            }
+        };
+        metas.sort_by_key(|m| (m.created_at, m.id));
+        if query.newest_per_lineage {
+            let mut newest: HashMap<Uuid, usize> = HashMap::new();
+            for (index, meta) in metas.iter().enumerate() {
+                newest.insert(meta.lineage_id, index);
+            }
+            let keep: HashSet<usize> = newest.into_values().collect();
+            metas = metas
+                .into_iter()
+                .enumerate()
+                .filter(|(index, _)| keep.contains(index))
+                .map(|(_, meta)| meta)
+                .collect();
+        }
+        Ok(metas)
+    }
+
+    async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {
+        self.instrument.query();
+        let state = self.state();
+        Ok(state
+            .tables
+            .values()
+            .find(|table| table.by_ecs_id.contains_key(&ecs_id))
+            .map(|table| table.entity_type.name.to_string()))
+    }
+}

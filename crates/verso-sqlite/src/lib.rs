@@ -1,0 +1,127 @@
+//! Verso's SQLite driver, on [rusqlite].
+//!
+//! rusqlite was chosen over sqlx's SQLite driver by measurement: sqlx runs
+//! every SQLite connection on a worker thread and pays a channel round trip
+//! (about 40 µs) per statement, rusqlite calls SQLite directly (under 1 µs).
+//! The driver keeps one connection behind a mutex and runs each whole
+//! commit or load on tokio's blocking pool, so async callers never block.
+//!
+//! Files are opened in WAL mode with `synchronous=NORMAL` and a busy
+//! timeout; write transactions start with `BEGIN IMMEDIATE`.
+
+mod commit;
+mod connect;
+mod ddl;
+mod decode;
+mod encode;
+mod error;
+mod load;
+mod sql;
+
+use async_trait::async_trait;
+use rusqlite::Connection;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+use verso_core::{
+    CommitPlan, Driver, EntityType, Error, Instrument, LoadRequest, LoadedRows, Result, RowMeta,
+    VersionQuery,
+};
+
+/// A Verso store in an SQLite database file or in memory.
+///
+/// ```
+/// # tokio_test_block_on(async {
+/// let driver = verso_sqlite::SqliteDriver::open_in_memory()?;
+/// # Ok::<(), verso_core::Error>(()) });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f) }
+/// ```
+pub struct SqliteDriver {
+    connection: Arc<Mutex<Connection>>,
+    instrument: Arc<Instrument>,
+}
+
+impl SqliteDriver {
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        Ok(Self::wrap(connect::open_file(path.as_ref())?))
+    }
+
+    /// Opens a private in-memory database, gone when the driver is dropped.
+    pub fn open_in_memory() -> Result<Self> {
+        Ok(Self::wrap(connect::open_memory()?))
+    }
+
+    fn wrap(connection: Connection) -> Self {
+        SqliteDriver {
+            connection: Arc::new(Mutex::new(connection)),
+            instrument: Arc::new(Instrument::default()),
+        }
+    }
+
+    /// Runs `job` with the connection on tokio's blocking pool.
+    async fn with_connection<T, F>(&self, job: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &Instrument) -> Result<T> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        let instrument = Arc::clone(&self.instrument);
+        tokio::task::spawn_blocking(move || {
+            let mut connection = connection.lock().unwrap_or_else(|p| p.into_inner());
+            job(&mut connection, &instrument)
+        })
+        .await
+        .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e.to_string()))?
+    }
+}
+
+#[async_trait]
+impl Driver for SqliteDriver {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn instrument(&self) -> &Instrument {
+        &self.instrument
+    }
+
+    async fn ensure_tables(&self, types: &[&'static EntityType]) -> Result<()> {
+        let types = types.to_vec();
+        self.with_connection(move |conn, instrument| ddl::ensure_tables(conn, instrument, &types))
+            .await
+    }
+
+    async fn commit(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>> {
+        if plan.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let statements = commit::prepare(plan)?;
+        self.with_connection(move |conn, instrument| commit::run(conn, instrument, statements))
+            .await
+    }
+
+    async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
+        let request = request.clone();
+        self.with_connection(move |conn, instrument| load::load(conn, instrument, &request))
+            .await
+    }
+
+    async fn select_versions(
+        &self,
+        ty: &'static EntityType,
+        query: &VersionQuery,
+    ) -> Result<Vec<RowMeta>> {
+        let query = query.clone();
+        self.with_connection(move |conn, instrument| {
+            load::select_versions(conn, instrument, ty, &query)
+        })
+        .await
+    }
+
+    async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {
+        self.with_connection(move |conn, instrument| load::find_type(conn, instrument, ecs_id))
+            .await
+    }
+}

@@ -1,0 +1,56 @@
+//! The benchmark's own entity types: a chat thread owning an ordered
+//! history of messages (the same shape as the suite's, kept separate so the
+//! benchmark does not depend on the suite).
+
+use verso::{Entity, Meta, Ref};
+
+/// A message in a conversation.
+#[derive(Clone, Debug, PartialEq, Entity)]
+pub struct ChatMessage {
+    /// Version metadata.
+    pub meta: Meta,
+    /// `"user"` or `"assistant"`.
+    pub role: String,
+    /// The text of the message.
+    pub content: String,
+    /// The message this one answers (threading, not versioning).
+    pub parent_message: Option<Ref<ChatMessage>>,
+}
+
+/// A conversation: an ordered history of messages.
+#[derive(Clone, Debug, PartialEq, Entity)]
+pub struct ChatThread {
+    /// Version metadata.
+    pub meta: Meta,
+    /// Display name.
+    pub name: String,
+    /// Whether the history is sent along with new prompts.
+    pub use_history: bool,
+    /// The messages, in order.
+    #[verso(child)]
+    pub history: Vec<ChatMessage>,
+}
+
+impl ChatThread {
+    /// A new thread of `n` alternating user/assistant messages, each
+    /// answering the one before it.
+    pub fn with_messages(name: &str, n: usize) -> Self {
+        let mut history: Vec<ChatMessage> = Vec::with_capacity(n);
+        for i in 0..n {
+            let role = if i % 2 == 0 { "user" } else { "assistant" };
+            let parent_message = history.last().map(|m| Ref::to(m));
+            history.push(ChatMessage {
+                meta: Meta::new(),
+                role: role.into(),
+                content: format!("message {i}: {}", "lorem ipsum dolor sit amet ".repeat(3)),
+                parent_message,
+            });
+        }
+        ChatThread {
+            meta: Meta::new(),
+            name: name.into(),
+            use_history: true,
+            history,
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! `#[derive(Entity)]` on a struct: one table, one column per scalar or JSON
+//! field, one child field per `#[verso(child)]` field.
+
+use crate::attrs::{self, ContainerAttrs, Errors, FieldRole};
+use proc_macro2::{Literal, TokenStream, TokenTree};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DataStruct, DeriveInput, Fields, Ident, LitStr, Type};
+
+/// Column names taken by the version metadata in every entity table.
+const RESERVED_COLUMNS: &[&str] = &["id", "ecs_id", "lineage_id", "parent_id", "created_at"];
+
+/// A stored column: a scalar (through `Field`) or a JSON field.
+struct ColumnField<'a> {
+    ident: &'a Ident,
+    name: LitStr,
+    ty: Type,
+    json: bool,
+}
+
+/// An owned child field (through `Children`).
+struct ChildField<'a> {
+    ident: &'a Ident,
+    name: LitStr,
+    ty: Type,
+}
+
+/// The struct, checked and sorted into the parts generated code needs.
+struct Model<'a> {
+    ident: &'a Ident,
+    type_name: LitStr,
+    table: LitStr,
+    krate: TokenStream,
+    meta: &'a Ident,
+    columns: Vec<ColumnField<'a>>,
+    children: Vec<ChildField<'a>>,
+    /// Every field in declaration order, for the struct literal in `decode`.
+    order: Vec<Slot>,
+}
+
+/// Where a field's value comes from in `decode`.
+#[derive(Clone, Copy)]
+enum Slot {
+    Meta,
+    Column(usize),
+    Child(usize),
+}
+
+/// Expands `#[derive(Entity)]` on the struct `input`, whose data is `data`.
+pub(crate) fn expand(input: &DeriveInput, data: &DataStruct) -> syn::Result<TokenStream> {
+    let model = Model::new(input, data)?;
+    Ok(model.generate())
+}
+
+impl<'a> Model<'a> {
+    fn new(input: &'a DeriveInput, data: &'a DataStruct) -> syn::Result<Self> {
+        let ident = &input.ident;
+        crate::reject_generics(
+            &input.generics,
+            "generic entity types are not supported: every entity type has one fixed table and column set",
+        )?;
+        let named = match &data.fields {
+            Fields::Named(named) => named,
+            Fields::Unnamed(fields) => {
+                return Err(syn::Error::new(
+                    fields.span(),
+                    "tuple structs are not supported: an entity needs named fields, which name its columns",
+                ))
+            }
+            Fields::Unit => {
+                return Err(syn::Error::new(
+                    ident.span(),
+                    "unit structs are not supported: an entity needs named fields, including its `Meta` field",
+                ))
+            }
+        };
+
+        let mut errors = Errors::default();
+        let container = ContainerAttrs::parse(&input.attrs).unwrap_or_else(|e| {
+            errors.push(e);
+            ContainerAttrs::default()
+        });
+
+        // Sort the fields by role; a plain field whose type is called `Meta`
+        // is the metadata unless another field is marked `#[verso(meta)]`.
+        let mut roles = Vec::with_capacity(named.named.len());
+        for field in &named.named {
+            let role = attrs::parse_field(&field.attrs).unwrap_or_else(|e| {
+                errors.push(e);
+                FieldRole::Plain
+            });
+            roles.push(role);
+        }
+        let marked: Vec<usize> = (0..roles.len())
+            .filter(|&i| roles[i] == FieldRole::Meta)
+            .collect();
+        let meta_fields = if marked.is_empty() {
+            (0..roles.len())
+                .filter(|&i| roles[i] == FieldRole::Plain && is_meta_type(&named.named[i].ty))
+                .collect()
+        } else {
+            marked
+        };
+        for &extra in meta_fields.iter().skip(1) {
+            errors.push_at(
+                named.named[extra].span(),
+                "an entity has exactly one `Meta` field, and this is a second one",
+            );
+        }
+
+        let mut columns = Vec::new();
+        let mut children = Vec::new();
+        let mut order = Vec::with_capacity(roles.len());
+        for (i, (field, role)) in named.named.iter().zip(&roles).enumerate() {
+            let field_ident = field.ident.as_ref().expect("named fields have names");
+            let name = LitStr::new(&attrs::unraw(field_ident), field_ident.span());
+            let ty = replace_self(&field.ty, ident);
+            if meta_fields.contains(&i) {
+                order.push(Slot::Meta);
+            } else if *role == FieldRole::Child {
+                order.push(Slot::Child(children.len()));
+                children.push(ChildField {
+                    ident: field_ident,
+                    name,
+                    ty,
+                });
+            } else {
+                if RESERVED_COLUMNS.contains(&name.value().as_str()) {
+                    errors.push_at(
+                        field_ident.span(),
+                        format!(
+                            "a field cannot be named `{}`: the columns `id`, `ecs_id`, `lineage_id`, `parent_id` and `created_at` are reserved for version metadata",
+                            name.value()
+                        ),
+                    );
+                }
+                order.push(Slot::Column(columns.len()));
+                let json = *role == FieldRole::Json;
+                columns.push(ColumnField {
+                    ident: field_ident,
+                    name,
+                    ty,
+                    json,
+                });
+            }
+        }
+
+        if meta_fields.is_empty() {
+            errors.push_at(
+                ident.span(),
+                "an entity needs a `Meta` field: add `meta: verso::Meta`, or mark the metadata field with `#[verso(meta)]`",
+            );
+        }
+        errors.finish(())?;
+
+        let meta_field = &named.named[meta_fields[0]];
+        let type_name = attrs::unraw(ident);
+        Ok(Model {
+            ident,
+            type_name: LitStr::new(&type_name, ident.span()),
+            table: LitStr::new(&container.table_name(&type_name), ident.span()),
+            krate: container.crate_path(),
+            meta: meta_field.ident.as_ref().expect("named fields have names"),
+            columns,
+            children,
+            order,
+        })
+    }
+
+    fn generate(&self) -> TokenStream {
+        let node = self.node_impl();
+        let entity = self.entity_impl();
+        quote! {
+            #node
+            #entity
+        }
+    }
+
+    fn node_impl(&self) -> TokenStream {
+        let Model {
+            ident, krate, meta, ..
+        } = self;
+
+        let values = self.columns.iter().map(|column| {
+            let ColumnField {
+                ident,
+                name,
+                ty,
+                json,
+            } = column;
+            if *json {
+                // Spanned on the field type, which must implement `Serialize`.
+                let json_to_value = quote_spanned!(ty.span()=> #krate::json_to_value::<#ty>);
+                quote! {
+                    #json_to_value(
+                        &self.#ident,
+                        <Self as #krate::Entity>::entity_type(),
+                        &self.#meta,
+                        #name,
+                    )?
+                }
+            } else {
+                let field = as_field(ty, krate);
+                quote!(#field::to_value(&self.#ident))
+            }
+        });
+        // An array rather than `vec![...]`, which formatters leave unformatted.
+        let values = if self.columns.is_empty() {
+            quote!(::std::vec::Vec::new())
+        } else {
+            quote!(::std::vec::Vec::from([#(#values),*]))
+        };
+
+        let mut each = Vec::new();
+        let mut each_mut = Vec::new();
+        for (index, ChildField { ident, ty, .. }) in self.children.iter().enumerate() {
+            let index = Literal::usize_unsuffixed(index);
+            let children = as_children(ty, krate);
+            each.push(quote! {
+                #children::each(&self.#ident, &mut |child: &dyn #krate::Node| visit(#index, child));
+            });
+            each_mut.push(quote! {
+                #children::each_mut(&mut self.#ident, &mut |child: &mut dyn #krate::Node| visit(#index, child));
+            });
+        }
+        if self.children.is_empty() {
+            // `visit` is unused without children; keep the expansion warning-free.
+            each.push(quote!(let _ = visit;));
+            each_mut.push(quote!(let _ = visit;));
+        }
+
+        quote! {
+            #[automatically_derived]
+            impl #krate::Node for #ident {
+                fn node_type(&self) -> &'static #krate::EntityType {
+                    <Self as #krate::Entity>::entity_type()
+                }
+
+                fn meta(&self) -> &#krate::Meta {
+                    &self.#meta
+                }
+
+                fn meta_mut(&mut self) -> &mut #krate::Meta {
+                    &mut self.#meta
+                }
+
+                fn column_values(&self) -> #krate::Result<::std::vec::Vec<#krate::Value>> {
+                    ::std::result::Result::Ok(#values)
+                }
+
+                fn for_each_child(&self, visit: &mut dyn ::std::ops::FnMut(usize, &dyn #krate::Node)) {
+                    #(#each)*
+                }
+
+                fn for_each_child_mut(&mut self, visit: &mut dyn ::std::ops::FnMut(usize, &mut dyn #krate::Node)) {
+                    #(#each_mut)*
+                }
+            }
+        }
+    }
+
+    fn entity_impl(&self) -> TokenStream {
+        let Model {
+            ident,
+            type_name,
+            table,
+            krate,
+            meta,
+            ..
+        } = self;
+
+        let columns = self.columns.iter().map(|column| {
+            let ColumnField { name, ty, json, .. } = column;
+            if *json {
+                quote! {
+                    #krate::Column {
+                        name: #name,
+                        ty: #krate::ColumnType::Json,
+                        nullable: true,
+                        references: ::std::option::Option::None,
+                    }
+                }
+            } else {
+                let field = as_field(ty, krate);
+                quote! {
+                    #krate::Column {
+                        name: #name,
+                        ty: #field::COLUMN,
+                        nullable: #field::NULLABLE,
+                        references: #field::REFERENCES,
+                    }
+                }
+            }
+        });
+        let children = self.children.iter().map(|ChildField { name, ty, .. }| {
+            let children = as_children(ty, krate);
+            quote! {
+                #krate::ChildField {
+                    name: #name,
+                    kind: #children::KIND,
+                    target: #krate::TypeRef::Static(#children::item_type),
+                }
+            }
+        });
+
+        let inits = self.order.iter().map(|slot| match *slot {
+            Slot::Meta => quote!(#meta: assembly.meta(row)),
+            Slot::Column(index) => {
+                let ColumnField {
+                    ident, ty, json, ..
+                } = &self.columns[index];
+                let index = Literal::usize_unsuffixed(index);
+                if *json {
+                    // Spanned on the field type, which must implement `DeserializeOwned`.
+                    let json_column = Ident::new("json_column", ty.span());
+                    quote!(#ident: assembly.#json_column(row, #index)?)
+                } else {
+                    quote!(#ident: assembly.column::<#ty>(row, #index)?)
+                }
+            }
+            Slot::Child(index) => {
+                let ChildField { ident, ty, .. } = &self.children[index];
+                let index = Literal::usize_unsuffixed(index);
+                quote!(#ident: assembly.children::<#ty>(row, #index)?)
+            }
+        });
+
+        quote! {
+            #[automatically_derived]
+            impl #krate::Entity for #ident {
+                fn entity_type() -> &'static #krate::EntityType {
+                    static COLUMNS: &[#krate::Column] = &[#(#columns),*];
+                    static CHILDREN: &[#krate::ChildField] = &[#(#children),*];
+                    static TYPE: #krate::EntityType = #krate::EntityType {
+                        name: #type_name,
+                        table: #table,
+                        columns: COLUMNS,
+                        children: CHILDREN,
+                    };
+                    &TYPE
+                }
+
+                fn decode(
+                    row: &#krate::StoredRow,
+                    assembly: &mut #krate::Assembly<'_>,
+                ) -> #krate::Result<Self> {
+                    ::std::result::Result::Ok(Self {
+                        #(#inits),*
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// `<ty as Field>`, spanned on the field type so that a type without a
+/// `Field` implementation is reported there.
+fn as_field(ty: &Type, krate: &TokenStream) -> TokenStream {
+    quote_spanned!(ty.span()=> <#ty as #krate::Field>)
+}
+
+/// `<ty as Children>`, spanned on the field type.
+fn as_children(ty: &Type, krate: &TokenStream) -> TokenStream {
+    quote_spanned!(ty.span()=> <#ty as #krate::Children>)
+}
+
+/// Whether `ty` is a path whose last segment is `Meta` (`Meta`,
+/// `verso::Meta`, ...).
+fn is_meta_type(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Meta" && segment.arguments.is_none()),
+        Type::Group(group) => is_meta_type(&group.elem),
+        Type::Paren(paren) => is_meta_type(&paren.elem),
+        _ => false,
+    }
+}
+
+/// `ty` with every `Self` replaced by the type name: field types are used
+/// inside `static` items, where `Self` is not available. Without generics,
+/// both name the same type.
+fn replace_self(ty: &Type, with: &Ident) -> Type {
+    fn replace(tokens: TokenStream, with: &Ident) -> TokenStream {
+        tokens
+            .into_iter()
+            .map(|token| match token {
+                TokenTree::Ident(ident) if ident == "Self" => {
+                    let mut replacement = with.clone();
+                    replacement.set_span(ident.span());
+                    TokenTree::Ident(replacement)
+                }
+                TokenTree::Group(group) => {
+                    let mut new =
+                        proc_macro2::Group::new(group.delimiter(), replace(group.stream(), with));
+                    new.set_span(group.span());
+                    TokenTree::Group(new)
+                }
+                other => other,
+            })
+            .collect()
+    }
+    syn::parse2(replace(quote!(#ty), with)).unwrap_or_else(|_| ty.clone())
+}

@@ -1,0 +1,155 @@
+//! Storing a commit plan in one transaction: `BEGIN`, one `UNNEST` insert
+//! per table, one for the links, `COMMIT`.
+
+use crate::ddl::field_nullable;
+use crate::encode::ArrayColumn;
+use crate::error::db_error;
+use crate::sql::{insert_columns, insert_unnest, LINKS_TABLE, LINK_COLUMNS};
+use sqlx::{PgConnection, PgPool, Row};
+use std::collections::HashMap;
+use uuid::Uuid;
+use verso_core::{CommitPlan, Error, Instrument, Result, TableBatch};
+
+/// One insert with its whole batch bound as one array per column.
+#[derive(Debug)]
+pub(crate) struct BatchInsert {
+    sql: String,
+    arrays: Vec<ArrayColumn>,
+    returns_ids: bool,
+}
+
+/// Turns a plan into its inserts, checking every value against its column
+/// first, so an invalid plan sends nothing.
+pub(crate) fn prepare(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
+    let mut inserts = Vec::with_capacity(plan.batches.len() + 1);
+    for batch in &plan.batches {
+        inserts.push(prepare_batch(batch)?);
+    }
+    if !plan.links.is_empty() {
+        inserts.push(BatchInsert {
+            sql: insert_unnest(LINKS_TABLE, &LINK_COLUMNS, false),
+            arrays: vec![
+                ArrayColumn::Uuid(plan.links.iter().map(|l| Some(l.parent)).collect()),
+                ArrayColumn::Text(
+                    plan.links
+                        .iter()
+                        .map(|l| Some(l.field.to_string()))
+                        .collect(),
+                ),
+                ArrayColumn::Int(plan.links.iter().map(|l| Some(l.position)).collect()),
+                ArrayColumn::Uuid(plan.links.iter().map(|l| Some(l.child)).collect()),
+                ArrayColumn::Text(
+                    plan.links
+                        .iter()
+                        .map(|l| Some(l.child_type.to_string()))
+                        .collect(),
+                ),
+            ],
+            returns_ids: false,
+        });
+    }
+    Ok(inserts)
+}
+
+fn prepare_batch(batch: &TableBatch) -> Result<BatchInsert> {
+    let ty = batch.entity_type;
+    let n = batch.rows.len();
+    let mut arrays = vec![
+        ArrayColumn::Uuid(batch.rows.iter().map(|r| Some(r.ecs_id)).collect()),
+        ArrayColumn::Uuid(batch.rows.iter().map(|r| Some(r.lineage_id)).collect()),
+        ArrayColumn::Uuid(batch.rows.iter().map(|r| r.parent_id).collect()),
+        ArrayColumn::Timestamp(batch.rows.iter().map(|r| Some(r.created_at)).collect()),
+    ];
+    let mut fields: Vec<ArrayColumn> = ty
+        .columns
+        .iter()
+        .map(|c| ArrayColumn::new(c.ty, n))
+        .collect();
+    for row in &batch.rows {
+        let invalid = |detail: String| Error::InvalidInput {
+            type_name: ty.name.to_string(),
+            id: row.ecs_id,
+            detail,
+        };
+        if row.values.len() != ty.columns.len() {
+            return Err(invalid(format!(
+                "{} column values for {} columns",
+                row.values.len(),
+                ty.columns.len()
+            )));
+        }
+        for ((column, value), array) in ty.columns.iter().zip(&row.values).zip(&mut fields) {
+            if matches!(value, verso_core::Value::Null) && !field_nullable(column) {
+                return Err(invalid(format!("column {} is not nullable", column.name)));
+            }
+            array
+                .push(value)
+                .map_err(|detail| invalid(format!("column {}: {detail}", column.name)))?;
+        }
+    }
+    arrays.extend(fields);
+    Ok(BatchInsert {
+        sql: insert_unnest(ty.table, &insert_columns(ty), true),
+        arrays,
+        returns_ids: true,
+    })
+}
+
+/// Runs the inserts between `BEGIN` and `COMMIT`. Statement `k` of the
+/// commit (`BEGIN` is 1, `COMMIT` the last) passes through
+/// [`Instrument::commit_statement`] first. On any failure the transaction
+/// is rolled back before the error is returned, so no row of the commit
+/// remains. Returns the row id of every new version.
+pub(crate) async fn run(
+    pool: &PgPool,
+    instrument: &Instrument,
+    inserts: Vec<BatchInsert>,
+) -> Result<HashMap<Uuid, i64>> {
+    instrument.commit_statement(1)?;
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    let last = inserts.len() as u64 + 2;
+    let outcome = match insert_all(&mut tx, instrument, inserts).await {
+        Ok(row_ids) => instrument.commit_statement(last).map(|()| row_ids),
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(row_ids) => {
+            tx.commit().await.map_err(db_error)?;
+            Ok(row_ids)
+        }
+        Err(error) => {
+            // If the rollback itself fails the connection is gone, and the
+            // server discards the open transaction with it.
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+async fn insert_all(
+    conn: &mut PgConnection,
+    instrument: &Instrument,
+    inserts: Vec<BatchInsert>,
+) -> Result<HashMap<Uuid, i64>> {
+    let mut row_ids = HashMap::new();
+    for (statement, insert) in (2..).zip(inserts) {
+        instrument.commit_statement(statement)?;
+        let query = insert
+            .arrays
+            .into_iter()
+            .fold(sqlx::query(&insert.sql), |query, array| array.bind(query));
+        if insert.returns_ids {
+            let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
+            for row in &rows {
+                let id: i64 = row.try_get(0).map_err(db_error)?;
+                let ecs_id: Uuid = row.try_get(1).map_err(db_error)?;
+                row_ids.insert(ecs_id, id);
+            }
+            instrument.rows_written(rows.len() as u64);
+        } else {
+            let done = query.execute(&mut *conn).await.map_err(db_error)?;
+            instrument.rows_written(done.rows_affected());
+        }
+    }
+    Ok(row_ids)
+}

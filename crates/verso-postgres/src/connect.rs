@@ -1,0 +1,103 @@
+//! Opening the connection pool, optionally inside a schema.
+
+use crate::error::{classify, db_error};
+use crate::sql::{ident, LOCK_SCHEMA};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use std::str::FromStr;
+use std::time::Duration;
+use verso_core::{DbErrorKind, Error, Instrument, Result};
+
+/// How long the first connection may take before the server counts as
+/// unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an operation waits for a pooled connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Pool size.
+const MAX_CONNECTIONS: u32 = 10;
+
+/// Connects to `url` and returns a pool whose connections all use `schema`
+/// (created if missing) as their `search_path`, or the server's default
+/// search path without one.
+///
+/// One connection is made first, so a bad URL or an unreachable server
+/// fails here, at once, with a message naming the host and port. The
+/// schema is created under the schema's advisory lock, so concurrent
+/// callers do not race. The pool then opens connections as needed.
+pub(crate) async fn open_pool(
+    url: &str,
+    schema: Option<&str>,
+    instrument: &Instrument,
+) -> Result<PgPool> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| Error::database(DbErrorKind::Other, format!("invalid PostgreSQL URL: {e}")))?;
+    let mut first = first_connection(&options).await?;
+    if let Some(schema) = schema {
+        create_schema(&mut first, schema, instrument).await?;
+    }
+    // Nothing is pending on it; closing politely only saves the server a log line.
+    let _ = first.close().await;
+
+    let mut pool = PgPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // A broken idle connection surfaces as a ConnectionLost error (which
+        // is retryable) instead of costing a round trip on every acquire.
+        .test_before_acquire(false);
+    if let Some(schema) = schema {
+        let set_path = format!("SET search_path TO {}", ident(schema));
+        pool = pool.after_connect(move |conn, _meta| {
+            let set_path = set_path.clone();
+            Box::pin(async move {
+                conn.execute(set_path.as_str()).await?;
+                Ok(())
+            })
+        });
+    }
+    Ok(pool.connect_lazy_with(options))
+}
+
+/// One connection, made with a time limit; errors name the server.
+async fn first_connection(options: &PgConnectOptions) -> Result<PgConnection> {
+    let server = format!("{}:{}", options.get_host(), options.get_port());
+    match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(options)).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(error)) => Err(Error::database(
+            classify(&error),
+            format!("cannot connect to PostgreSQL at {server}: {error}"),
+        )),
+        Err(_) => Err(Error::database(
+            DbErrorKind::ConnectionLost,
+            format!(
+                "cannot connect to PostgreSQL at {server}: no answer within {}s",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+        )),
+    }
+}
+
+/// `CREATE SCHEMA IF NOT EXISTS`, under the schema's advisory lock (two
+/// sessions creating the same schema at once would otherwise collide on
+/// the catalog's unique index).
+async fn create_schema(
+    conn: &mut PgConnection,
+    schema: &str,
+    instrument: &Instrument,
+) -> Result<()> {
+    instrument.query();
+    let mut tx = conn.begin().await.map_err(db_error)?;
+    instrument.query();
+    sqlx::query(LOCK_SCHEMA)
+        .bind(schema)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    instrument.query();
+    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)))
+        .persistent(false)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    instrument.query();
+    tx.commit().await.map_err(db_error)
+}

@@ -1,0 +1,182 @@
+//! `ensure_tables`: check what exists, then create what is missing, in one
+//! transaction.
+
+use crate::check::{
+    catalog_columns, check_table, entity_columns, link_columns, FoundColumn, Missing,
+};
+use crate::ddl;
+use crate::error::db_error;
+use crate::sql::{CATALOG_TABLE, LINKS_TABLE, LOCK_SCHEMA, UPSERT_CATALOG};
+use sqlx::{PgConnection, PgPool, Row};
+use std::collections::BTreeMap;
+use verso_core::{EntityType, Error, Instrument, Result};
+
+/// Columns of the tables of interest in the current schema.
+const EXISTING_COLUMNS: &str = "SELECT table_name::text, column_name::text, data_type::text, \
+     is_nullable = 'YES', \
+     (column_default IS NOT NULL OR is_identity = 'YES' OR is_generated <> 'NEVER') \
+     FROM information_schema.columns \
+     WHERE table_schema = current_schema() AND table_name = ANY($1)";
+
+/// Table name -> column name -> column.
+type Existing = BTreeMap<String, BTreeMap<String, FoundColumn>>;
+
+/// Creates the tables of `types` and the shared tables where missing, after
+/// checking every existing one; records the types in the catalog.
+///
+/// Runs in one transaction holding an advisory lock on the current schema,
+/// so concurrent calls on one schema take turns (and the later ones find
+/// the tables made by the earlier ones) while calls on different schemas
+/// do not wait for each other. On a mismatch nothing is written.
+pub(crate) async fn ensure_tables(
+    pool: &PgPool,
+    instrument: &Instrument,
+    types: &[&'static EntityType],
+) -> Result<()> {
+    let mut unique: Vec<&'static EntityType> = Vec::with_capacity(types.len());
+    for ty in types {
+        if !unique.iter().any(|t| t.name == ty.name) {
+            unique.push(ty);
+        }
+    }
+    instrument.query();
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    match ensure_in(&mut tx, instrument, &unique).await {
+        Ok(()) => {
+            instrument.query();
+            tx.commit().await.map_err(db_error)
+        }
+        Err(error) => {
+            // Best effort: dropping the transaction would roll back too.
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+async fn ensure_in(
+    conn: &mut PgConnection,
+    instrument: &Instrument,
+    types: &[&'static EntityType],
+) -> Result<()> {
+    instrument.query();
+    sqlx::query(LOCK_SCHEMA)
+        .bind(None::<String>)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+
+    let existing = existing_columns(conn, instrument, types).await?;
+    if existing.contains_key(CATALOG_TABLE) {
+        check_owners(conn, instrument, types).await?;
+    }
+    let mut statements = Vec::new();
+    for ty in types {
+        if let Some(found) = existing.get(ty.table) {
+            let expected = entity_columns(ty);
+            for column in check_table(ty.table, &expected, found, Missing::AddNullable)? {
+                statements.push(ddl::add_nullable_column(ty, column.name));
+            }
+        }
+    }
+    if let Some(found) = existing.get(LINKS_TABLE) {
+        check_table(LINKS_TABLE, &link_columns(), found, Missing::Reject)?;
+    }
+    if let Some(found) = existing.get(CATALOG_TABLE) {
+        check_table(CATALOG_TABLE, &catalog_columns(), found, Missing::Reject)?;
+    }
+
+    for ty in types.iter().filter(|ty| !existing.contains_key(ty.table)) {
+        statements.push(ddl::create_entity_table(ty));
+        statements.extend(ddl::create_entity_indexes(ty));
+    }
+    if !existing.contains_key(LINKS_TABLE) {
+        statements.extend(ddl::create_links_table());
+    }
+    if !existing.contains_key(CATALOG_TABLE) {
+        statements.push(ddl::create_catalog_table());
+    }
+    for statement in &statements {
+        instrument.query();
+        // Not kept in the connection's prepared-statement cache.
+        sqlx::query(statement)
+            .persistent(false)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+
+    if !types.is_empty() {
+        instrument.query();
+        sqlx::query(UPSERT_CATALOG)
+            .bind(types.iter().map(|t| t.name).collect::<Vec<_>>())
+            .bind(types.iter().map(|t| t.table).collect::<Vec<_>>())
+            .bind(types.iter().map(|t| t.definition()).collect::<Vec<_>>())
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// The columns of the tables of `types` and of the shared tables that
+/// exist in the current schema.
+async fn existing_columns(
+    conn: &mut PgConnection,
+    instrument: &Instrument,
+    types: &[&'static EntityType],
+) -> Result<Existing> {
+    let tables: Vec<&str> = types
+        .iter()
+        .map(|t| t.table)
+        .chain([LINKS_TABLE, CATALOG_TABLE])
+        .collect();
+    instrument.query();
+    let rows = sqlx::query(EXISTING_COLUMNS)
+        .bind(&tables)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    let mut existing = Existing::new();
+    for row in rows {
+        let table: String = row.try_get(0).map_err(db_error)?;
+        let column: String = row.try_get(1).map_err(db_error)?;
+        let found = FoundColumn {
+            data_type: row.try_get(2).map_err(db_error)?,
+            nullable: row.try_get(3).map_err(db_error)?,
+            filled_by_server: row.try_get(4).map_err(db_error)?,
+        };
+        existing.entry(table).or_default().insert(column, found);
+    }
+    Ok(existing)
+}
+
+/// Fails when the catalog says one of the tables stores another type.
+async fn check_owners(
+    conn: &mut PgConnection,
+    instrument: &Instrument,
+    types: &[&'static EntityType],
+) -> Result<()> {
+    let tables: Vec<&str> = types.iter().map(|t| t.table).collect();
+    instrument.query();
+    let rows = sqlx::query(
+        "SELECT table_name, type_name FROM verso_catalog WHERE table_name = ANY($1) \
+         ORDER BY type_name",
+    )
+    .bind(&tables)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    for row in rows {
+        let table: String = row.try_get(0).map_err(db_error)?;
+        let owner: String = row.try_get(1).map_err(db_error)?;
+        if let Some(ty) = types.iter().find(|t| t.table == table && t.name != owner) {
+            return Err(Error::SchemaMismatch {
+                table,
+                column: "*".into(),
+                detail: format!("the table stores {owner}, not {}", ty.name),
+            });
+        }
+    }
+    Ok(())
+}

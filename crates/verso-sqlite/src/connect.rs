@@ -1,0 +1,32 @@
+//! Opening connections with the settings Verso relies on.
+
+use crate::error::db_error;
+use rusqlite::Connection;
+use std::path::Path;
+use std::time::Duration;
+use verso_core::Result;
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens a database file in WAL mode with `synchronous=NORMAL`.
+pub(crate) fn open_file(path: &Path) -> Result<Connection> {
+    let connection = Connection::open(path).map_err(db_error)?;
+    connection
+        .pragma_update(None, "journal_mode", "WAL")
+        .map_err(db_error)?;
+    configure(connection)
+}
+
+/// Opens a private in-memory database.
+pub(crate) fn open_memory() -> Result<Connection> {
+    configure(Connection::open_in_memory().map_err(db_error)?)
+}
+
+fn configure(connection: Connection) -> Result<Connection> {
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
+    connection
+        .pragma_update(None, "synchronous", "NORMAL")
+        .map_err(db_error)?;
+    connection.set_prepared_statement_cache_capacity(256);
+    Ok(connection)
+}

@@ -1,0 +1,157 @@
+//! Creating and checking tables.
+
+use crate::error::db_error;
+use crate::sql;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::collections::HashMap;
+use verso_core::{ColumnType, EntityType, Error, Instrument, Result};
+
+/// Creates what is missing for `types`, after checking every existing table
+/// against its type. A mismatch is reported before anything is written.
+/// A nullable column missing from an existing table (a new `Option` field)
+/// is added; existing versions read it as `None`.
+pub(crate) fn ensure_tables(
+    conn: &mut Connection,
+    instrument: &Instrument,
+    types: &[&'static EntityType],
+) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_error)?;
+    instrument.query();
+    let catalog = read_catalog(&tx, instrument)?;
+    let mut work = Vec::new();
+    for ty in types {
+        if let Some(owner) = catalog.get(ty.table).filter(|owner| *owner != ty.name) {
+            return Err(Error::SchemaMismatch {
+                table: ty.table.to_string(),
+                column: "*".into(),
+                detail: format!("the table stores {owner}, not {}", ty.name),
+            });
+        }
+        match existing_columns(&tx, instrument, ty.table)? {
+            None => {
+                work.push(sql::create_entity_table(ty));
+                work.extend(sql::create_entity_indexes(ty));
+            }
+            Some(existing) => work.extend(missing_columns(ty, &existing)?),
+        }
+    }
+    work.extend(sql::create_shared_tables());
+    for statement in work {
+        instrument.query();
+        tx.execute_batch(&statement).map_err(db_error)?;
+    }
+    let upsert = sql::upsert_catalog();
+    for ty in types {
+        instrument.query();
+        tx.execute(
+            &upsert,
+            params![ty.name, ty.table, ty.definition().to_string()],
+        )
+        .map_err(db_error)?;
+    }
+    instrument.query();
+    tx.commit().map_err(db_error)
+}
+
+/// Which type owns each table, from the catalog (empty on a new database).
+fn read_catalog(conn: &Connection, instrument: &Instrument) -> Result<HashMap<String, String>> {
+    if existing_columns(conn, instrument, "verso_catalog")?.is_none() {
+        return Ok(HashMap::new());
+    }
+    instrument.query();
+    let mut statement = conn
+        .prepare("SELECT table_name, type_name FROM verso_catalog")
+        .map_err(db_error)?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(db_error)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(db_error)
+}
+
+/// Column name -> declared type of `table`, or `None` if it does not exist.
+fn existing_columns(
+    conn: &Connection,
+    instrument: &Instrument,
+    table: &str,
+) -> Result<Option<HashMap<String, String>>> {
+    instrument.query();
+    let exists = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |_| Ok(()),
+        )
+        .optional()
+        .map_err(db_error)?;
+    if exists.is_none() {
+        return Ok(None);
+    }
+    instrument.query();
+    let mut statement = conn
+        .prepare("SELECT name, type FROM pragma_table_info(?1)")
+        .map_err(db_error)?;
+    let rows = statement
+        .query_map([table], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(db_error)?;
+    let columns = rows
+        .collect::<rusqlite::Result<HashMap<_, _>>>()
+        .map_err(db_error)?;
+    Ok(Some(columns))
+}
+
+/// `ALTER TABLE ... ADD COLUMN` for each nullable column the table lacks;
+/// an error for any other difference.
+fn missing_columns(ty: &EntityType, existing: &HashMap<String, String>) -> Result<Vec<String>> {
+    let mismatch = |column: &str, detail: String| Error::SchemaMismatch {
+        table: ty.table.to_string(),
+        column: column.to_string(),
+        detail,
+    };
+    let metadata = [
+        ("ecs_id", ColumnType::Uuid),
+        ("lineage_id", ColumnType::Uuid),
+        ("parent_id", ColumnType::Uuid),
+        ("created_at", ColumnType::Timestamp),
+    ];
+    for (name, column_type) in metadata {
+        check_type(existing, name, column_type).map_err(|d| mismatch(name, d))?;
+    }
+    let mut alters = Vec::new();
+    for column in ty.columns {
+        if existing.contains_key(column.name) {
+            check_type(existing, column.name, column.ty).map_err(|d| mismatch(column.name, d))?;
+        } else if column.nullable {
+            alters.push(sql::add_column(ty, column));
+        } else {
+            return Err(mismatch(
+                column.name,
+                format!(
+                    "the column is missing and the field is required; make the field an \
+                     Option so Verso can add the column, or add it yourself with a default: \
+                     ALTER TABLE \"{}\" ADD COLUMN \"{}\" {} NOT NULL DEFAULT ...",
+                    ty.table,
+                    column.name,
+                    sql::declared_type(column.ty)
+                ),
+            ));
+        }
+    }
+    Ok(alters)
+}
+
+fn check_type(
+    existing: &HashMap<String, String>,
+    name: &str,
+    expected: ColumnType,
+) -> Result<(), String> {
+    let declared = sql::declared_type(expected);
+    match existing.get(name) {
+        None => Err("the column is missing".into()),
+        Some(found) if found.eq_ignore_ascii_case(declared) => Ok(()),
+        Some(found) => Err(format!("expected type {declared}, found {found}")),
+    }
+}

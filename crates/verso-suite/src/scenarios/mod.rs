@@ -1,0 +1,16 @@
+//! The scenarios: each one behaviour of Verso, written against `&Store`
+//! only, so it holds on every backend.
+
+mod core;
+
+pub use self::core::*;
+
+/// Runs `work` and returns what it cost in statements and rows.
+#[macro_export]
+macro_rules! cost {
+    ($store:expr, $work:expr) => {{
+        let before: verso::Stats = $store.stats();
+        let result = $work;
+        ($store.stats() - before, result)
+    }};
+}

@@ -1,0 +1,3 @@
+//! The behaviour suite on the postgres backend.
+
+verso_suite::suite!(verso_suite::Backend::Postgres);
