@@ -34,6 +34,23 @@ macro_rules! suite {
             editing_one_message_costs_the_same_statements_for_any_size,
             lineage_latest_and_heads_follow_the_version_tree,
             clones_share_no_state_with_the_store,
+            polymorphic_tools_round_trip_in_order,
+            editing_a_variant_field_forks_tool_and_thread,
+            a_tool_changing_variant_stays_in_its_lineage,
+            an_association_links_message_and_usage_both_ways,
+            a_branched_conversation_round_trips_as_a_tree,
+            loading_a_rich_thread_costs_the_same_queries_for_any_size,
+            json_fields_compare_by_value,
+            a_plain_enum_is_stored_as_its_variant_name,
+            a_lineage_reference_follows_the_head_and_a_ref_stays_pinned,
+            a_traced_edit_versions_what_the_code_changed,
+            an_async_traced_edit_versions_what_the_code_changed,
+            a_traced_edit_that_changes_nothing_makes_no_version,
+            a_failing_traced_edit_stores_nothing,
+            children_across_versions_returns_each_lineage_once,
+            listing_a_type_gives_newest_or_all_versions,
+            a_new_optional_field_adds_its_column,
+            mismatched_tables_are_reported_at_registration,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

@@ -2,8 +2,12 @@
 //! only, so it holds on every backend.
 
 mod core;
+mod relationships;
+mod schema;
 
 pub use self::core::*;
+pub use self::relationships::*;
+pub use self::schema::*;
 
 /// Runs `work` and returns what it cost in statements and rows.
 #[macro_export]
