@@ -7,7 +7,7 @@
 //! variant at hand through it.
 
 use crate::attrs::{self, ContainerAttrs, Errors, VariantOf};
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{DataEnum, DeriveInput, Fields, Ident, LitStr, Type};
@@ -56,6 +56,8 @@ impl<'a> Model<'a> {
         }
 
         let mut variants: Vec<Variant<'a>> = Vec::with_capacity(data.variants.len());
+        // Every discriminator so far, including those of malformed variants.
+        let mut seen: Vec<(&Ident, String)> = Vec::with_capacity(data.variants.len());
         for variant in &data.variants {
             let explicit = attrs::parse_variant(&variant.attrs, VariantOf::Entity, &mut errors);
             let ty = match &variant.fields {
@@ -119,20 +121,17 @@ impl<'a> Model<'a> {
                     variant.ident.span(),
                 )
             });
-            if let Some(first) = variants
-                .iter()
-                .find(|v| v.discriminator.value() == discriminator.value())
-            {
+            let value = discriminator.value();
+            if let Some((first, _)) = seen.iter().find(|(_, seen)| *seen == value) {
                 errors.push_at(
                     discriminator.span(),
                     format!(
-                        "variants `{}` and `{}` are both stored as {:?}: give one another discriminator with `#[verso(variant = \"...\")]`",
-                        first.ident,
+                        "variants `{first}` and `{}` are both stored as {value:?}: give one another discriminator with `#[verso(variant = \"...\")]`",
                         variant.ident,
-                        discriminator.value()
                     ),
                 );
             }
+            seen.push((&variant.ident, value));
             if let Some(ty) = ty {
                 variants.push(Variant {
                     ident: &variant.ident,
@@ -198,12 +197,13 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// `match self { Self::A(node) => arm(0), ... }`, one arm per variant,
-    /// `arm` receiving the variant index.
-    fn match_self(&self, arm: impl Fn(&Literal) -> TokenStream) -> TokenStream {
+    /// `match self { Self::A(node) => arm(0, span), ... }`, one arm per
+    /// variant, `arm` receiving the variant index and the span of the
+    /// variant type, on which to report a type that is no entity.
+    fn match_self(&self, arm: impl Fn(&Literal, Span) -> TokenStream) -> TokenStream {
         let arms = self.variants.iter().enumerate().map(|(index, variant)| {
             let ident = variant.ident;
-            let body = arm(&Literal::usize_unsuffixed(index));
+            let body = arm(&Literal::usize_unsuffixed(index), variant.ty.span());
             quote!(Self::#ident(node) => #body)
         });
         quote! {
@@ -215,15 +215,18 @@ impl<'a> Model<'a> {
 
     fn node_impl(&self) -> TokenStream {
         let Model { ident, krate, .. } = self;
-        let meta = self.match_self(|_| quote!(#krate::Node::meta(node)));
-        let meta_mut = self.match_self(|_| quote!(#krate::Node::meta_mut(node)));
-        let values =
-            self.match_self(|index| quote!(Self::__verso_layout().column_values(#index, node)));
-        let each = self
-            .match_self(|index| quote!(Self::__verso_layout().for_each_child(#index, node, visit)));
-        let each_mut = self.match_self(
-            |index| quote!(Self::__verso_layout().for_each_child_mut(#index, node, visit)),
+        let meta = self.match_self(|_, span| quote_spanned!(span=> #krate::Node::meta(node)));
+        let meta_mut =
+            self.match_self(|_, span| quote_spanned!(span=> #krate::Node::meta_mut(node)));
+        let values = self.match_self(
+            |index, span| quote_spanned!(span=> Self::__verso_layout().column_values(#index, node)),
         );
+        let each = self.match_self(|index, span| {
+            quote_spanned!(span=> Self::__verso_layout().for_each_child(#index, node, visit))
+        });
+        let each_mut = self.match_self(|index, span| {
+            quote_spanned!(span=> Self::__verso_layout().for_each_child_mut(#index, node, visit))
+        });
         quote! {
             #[automatically_derived]
             impl #krate::Node for #ident {

@@ -65,6 +65,11 @@
 //! Type attributes: `table` and `crate`, as for structs. Variant attribute:
 //! `variant = "value"`, the discriminator value stored for that variant.
 //!
+//! The derive sees only the enum, not the variants' structs, so two limits
+//! are checked by nobody: a variant struct must not have a text column
+//! named `variant` (it would share the discriminator's column), and a
+//! variant must wrap a struct, not another polymorphic enum.
+//!
 //! Rejected: generic and empty enums, unit, struct-like and multi-field
 //! variants, two variants with the same discriminator, unknown attributes on
 //! the enum or its variants, and any verso attribute on a variant's field

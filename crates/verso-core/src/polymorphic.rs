@@ -7,7 +7,8 @@
 //! - the table holds a `variant` text column (the discriminator), then
 //!   every column of every variant, all nullable. Variants share a column
 //!   when they have a field of the same name and type; a same-named field of
-//!   another type gets its own column `<variant>_<field>`;
+//!   another type (or a field named `variant`) gets its own column
+//!   `<variant>_<field>`;
 //! - child fields are shared by name (links record the field name and the
 //!   child's type, so variants may hold different child types under one name).
 
@@ -60,9 +61,11 @@ impl Polymorphic {
                 .columns
                 .iter()
                 .map(|c| {
+                    // Slot 0 is the discriminator: a field named like it is
+                    // renamed as for a type clash.
                     let shared = columns.iter().position(|s| s.name == c.name);
                     match shared {
-                        Some(slot) if columns[slot].ty == c.ty => slot,
+                        Some(slot) if slot > 0 && columns[slot].ty == c.ty => slot,
                         Some(_) => {
                             let renamed = format!("{discriminator}_{}", c.name);
                             columns.push(Column {
