@@ -265,3 +265,187 @@ impl Planner {
         &mut self.plan.batches[index]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Entity, Meta};
+    use verso_derive::Entity;
+
+    #[derive(Clone, Debug, PartialEq, Entity)]
+    #[verso(crate = "crate")]
+    struct Leaf {
+        meta: Meta,
+        value: i64,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Entity)]
+    #[verso(crate = "crate")]
+    struct Branch {
+        meta: Meta,
+        #[verso(child)]
+        leaves: Vec<Leaf>,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Entity)]
+    #[verso(crate = "crate")]
+    struct Root {
+        meta: Meta,
+        title: String,
+        #[verso(child)]
+        branches: Vec<Branch>,
+    }
+
+    fn leaf(value: i64) -> Leaf {
+        Leaf {
+            meta: Meta::new(),
+            value,
+        }
+    }
+
+    fn tree() -> Root {
+        Root {
+            meta: Meta::new(),
+            title: "root".into(),
+            branches: vec![
+                Branch {
+                    meta: Meta::new(),
+                    leaves: vec![leaf(1), leaf(2)],
+                },
+                Branch {
+                    meta: Meta::new(),
+                    leaves: vec![leaf(3)],
+                },
+            ],
+        }
+    }
+
+    /// Plans and applies a commit as if the driver stored it.
+    fn commit(root: &mut Root, force: bool) -> Result<(CommitPlan, CommitReport)> {
+        let planned = plan_commit(root, force)?;
+        let plan = planned.plan.clone();
+        let report = planned.report.clone();
+        let row_ids = plan
+            .batches
+            .iter()
+            .flat_map(|b| &b.rows)
+            .enumerate()
+            .map(|(i, row)| (row.ecs_id, i as i64 + 1))
+            .collect();
+        apply_commit(root, planned, &row_ids);
+        Ok((plan, report))
+    }
+
+    #[test]
+    fn a_new_tree_creates_every_entity_with_its_links_in_order() {
+        let mut root = tree();
+        let (plan, report) = commit(&mut root, false).unwrap();
+        assert_eq!(report.created.len(), 6);
+        assert_eq!(plan.batches.len(), 3, "one batch per table");
+        let root_links: Vec<Uuid> = plan
+            .links
+            .iter()
+            .filter(|l| l.parent == root.meta.ecs_id())
+            .map(|l| l.child)
+            .collect();
+        assert_eq!(
+            root_links,
+            [
+                root.branches[0].meta.ecs_id(),
+                root.branches[1].meta.ecs_id()
+            ]
+        );
+        assert!(root.meta.is_stored() && root.meta.id().is_some());
+    }
+
+    #[test]
+    fn an_unchanged_tree_plans_nothing() {
+        let mut root = tree();
+        commit(&mut root, false).unwrap();
+        let planned = plan_commit(&root, false).unwrap();
+        assert!(planned.plan.is_empty());
+        assert!(planned.report.is_empty());
+    }
+
+    #[test]
+    fn a_leaf_change_forks_every_ancestor_and_nothing_else() {
+        let mut root = tree();
+        commit(&mut root, false).unwrap();
+        let before = root.clone();
+        root.branches[0].leaves[1].value = 20;
+        let (plan, report) = commit(&mut root, false).unwrap();
+        let forked: Vec<&str> = report.forked.iter().map(|f| f.type_name).collect();
+        assert_eq!(forked, ["Leaf", "Branch", "Root"]);
+        assert_eq!(plan.row_count(), 3 + 2 + 2, "three versions, their links");
+        assert_eq!(root.branches[1], before.branches[1]);
+        assert_eq!(root.branches[0].leaves[0], before.branches[0].leaves[0]);
+        let leaf = &root.branches[0].leaves[1].meta;
+        assert_eq!(
+            leaf.parent_id(),
+            Some(before.branches[0].leaves[1].meta.ecs_id())
+        );
+        assert!(leaf.created_at() > before.branches[0].leaves[1].meta.created_at());
+    }
+
+    #[test]
+    fn a_forced_fork_versions_only_the_root() {
+        let mut root = tree();
+        commit(&mut root, false).unwrap();
+        let (plan, report) = commit(&mut root, true).unwrap();
+        assert_eq!(report.forked.len(), 1);
+        assert_eq!(plan.links.len(), 2, "the new root links the same branches");
+    }
+
+    #[test]
+    fn clones_of_a_new_entity_are_one_version() {
+        let mut root = tree();
+        let shared = leaf(9);
+        root.branches[0].leaves.push(shared.clone());
+        root.branches[1].leaves.push(shared);
+        let (plan, _) = commit(&mut root, false).unwrap();
+        let leaves = plan
+            .batches
+            .iter()
+            .find(|b| b.entity_type.name == "Leaf")
+            .unwrap();
+        assert_eq!(leaves.rows.len(), 4);
+    }
+
+    #[test]
+    fn a_new_entity_twice_with_different_content_is_invalid_input() {
+        let mut root = tree();
+        let shared = leaf(9);
+        let mut changed = shared.clone();
+        changed.value = 10;
+        root.branches[0].leaves.push(shared.clone());
+        root.branches[1].leaves.push(changed);
+        let before = root.clone();
+        match commit(&mut root, false) {
+            Err(Error::InvalidInput { type_name, id, .. }) => {
+                assert_eq!((type_name.as_str(), id), ("Leaf", shared.meta.ecs_id()));
+            }
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+        assert_eq!(root, before, "nothing was applied");
+    }
+
+    #[test]
+    fn two_edited_copies_of_one_version_fork_twice() {
+        let mut root = tree();
+        commit(&mut root, false).unwrap();
+        let mut copy = root.branches[0].clone();
+        copy.leaves.pop();
+        root.branches.push(copy);
+        root.branches[0].leaves[0].value = 100;
+        let (_, report) = commit(&mut root, false).unwrap();
+        let branch_forks: Vec<&Forked> = report
+            .forked
+            .iter()
+            .filter(|f| f.type_name == "Branch")
+            .collect();
+        assert_eq!(branch_forks.len(), 2);
+        assert_eq!(branch_forks[0].from, branch_forks[1].from);
+        assert_ne!(branch_forks[0].to, branch_forks[1].to);
+        assert_eq!(Root::entity_type().children[0].target.name(), "Branch");
+    }
+}

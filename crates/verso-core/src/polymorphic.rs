@@ -225,3 +225,82 @@ impl Polymorphic {
         V::decode(&projected, assembly)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Meta;
+    use verso_derive::Entity;
+
+    #[derive(Clone, Debug, Entity)]
+    #[verso(crate = "crate")]
+    struct Circle {
+        meta: Meta,
+        name: String,
+        radius: f64,
+    }
+
+    #[derive(Clone, Debug, Entity)]
+    #[verso(crate = "crate")]
+    struct Label {
+        meta: Meta,
+        name: String,
+        radius: String,
+        variant: String,
+    }
+
+    fn layout() -> Polymorphic {
+        Polymorphic::new(
+            "Shape",
+            "shape",
+            &[
+                ("circle", Circle::entity_type()),
+                ("label", Label::entity_type()),
+            ],
+        )
+    }
+
+    #[test]
+    fn variants_share_same_named_columns_of_one_type() {
+        let names: Vec<&str> = layout()
+            .entity_type()
+            .columns
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            names,
+            ["variant", "name", "radius", "label_radius", "label_variant"]
+        );
+    }
+
+    #[test]
+    fn every_variant_column_is_nullable_but_the_discriminator() {
+        let layout = layout();
+        let columns = layout.entity_type().columns;
+        assert!(!columns[0].nullable);
+        assert!(columns[1..].iter().all(|c| c.nullable));
+    }
+
+    #[test]
+    fn a_row_holds_its_discriminator_and_its_own_columns() {
+        let layout = layout();
+        let label = Label {
+            meta: Meta::new(),
+            name: "tag".into(),
+            radius: "wide".into(),
+            variant: "v".into(),
+        };
+        let values = layout.column_values(1, &label).unwrap();
+        assert_eq!(
+            values,
+            [
+                Value::Text("label".into()),
+                Value::Text("tag".into()),
+                Value::Null,
+                Value::Text("wide".into()),
+                Value::Text("v".into()),
+            ]
+        );
+    }
+}
