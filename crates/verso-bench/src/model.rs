@@ -38,7 +38,7 @@ impl ChatThread {
         let mut history: Vec<ChatMessage> = Vec::with_capacity(n);
         for i in 0..n {
             let role = if i % 2 == 0 { "user" } else { "assistant" };
-            let parent_message = history.last().map(|m| Ref::to(m));
+            let parent_message = history.last().map(Ref::to);
             history.push(ChatMessage {
                 meta: Meta::new(),
                 role: role.into(),

@@ -4,6 +4,7 @@
 //! or a whole load request, so the number of statements it sends depends on
 //! the number of tables involved, never on the number of entities.
 
+use crate::catalog::CatalogEntry;
 use crate::error::Result;
 use crate::instrument::Instrument;
 use crate::plan::CommitPlan;
@@ -27,6 +28,31 @@ pub struct RowMeta {
     pub parent_id: Option<Uuid>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+}
+
+/// How many versions and lineages one entity type holds
+/// (see [`Driver::count_versions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeCounts {
+    /// Number of lineages.
+    pub lineages: u64,
+    /// Number of versions, all lineages together.
+    pub versions: u64,
+}
+
+/// One lineage of a type, summarized (see [`Driver::lineages`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineageSummary {
+    /// Lineage id.
+    pub lineage_id: Uuid,
+    /// Number of versions.
+    pub versions: u64,
+    /// When its first version was created.
+    pub first_created_at: DateTime<Utc>,
+    /// Its newest version (by `created_at`, then row id).
+    pub head: Uuid,
+    /// When the newest version was created.
+    pub head_created_at: DateTime<Utc>,
 }
 
 /// One stored version as read from its table.
@@ -64,6 +90,18 @@ pub struct LoadRequest {
     pub roots: Vec<Uuid>,
     /// Every type the subtrees may contain (the root type first).
     pub types: Vec<&'static EntityType>,
+}
+
+impl LoadRequest {
+    /// Names of the request's types that have child fields: the only ones
+    /// whose links a load needs to follow.
+    pub fn parent_types(&self) -> Vec<&'static str> {
+        self.types
+            .iter()
+            .filter(|t| !t.children.is_empty())
+            .map(|t| t.name)
+            .collect()
+    }
 }
 
 /// The rows of a load: every version found, and every link below the roots.
@@ -165,4 +203,17 @@ pub trait Driver: Send + Sync + 'static {
     /// The name of the type stored under `ecs_id`, looked up in every table
     /// the store knows.
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>>;
+    /// The name of the type whose versions carry `lineage_id`, looked up
+    /// in every table the store knows, like [`find_type`](Self::find_type).
+    async fn find_lineage_type(&self, lineage_id: Uuid) -> Result<Option<String>>;
+    /// Every entity type the store has a table for, by type name; `None`
+    /// when the database has no catalog at all (it is not a Verso
+    /// database, or nothing was ever stored in it).
+    async fn catalog(&self) -> Result<Option<Vec<CatalogEntry>>>;
+    /// Lineage and version counts of each type, in the order given. One
+    /// statement for all the types.
+    async fn count_versions(&self, types: &[&'static EntityType]) -> Result<Vec<TypeCounts>>;
+    /// Every lineage of `ty`, oldest first (by the creation of its first
+    /// version), with its version count and newest version. One statement.
+    async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>>;
 }

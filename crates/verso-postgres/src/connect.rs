@@ -30,7 +30,11 @@ pub(crate) async fn open_pool(
     instrument: &Instrument,
 ) -> Result<PgPool> {
     let options = PgConnectOptions::from_str(url)
-        .map_err(|e| Error::database(DbErrorKind::Other, format!("invalid PostgreSQL URL: {e}")))?;
+        .map_err(|e| Error::database(DbErrorKind::Other, format!("invalid PostgreSQL URL: {e}")))?
+        // Verso's queries are short index lookups; the planner's estimates
+        // for the recursive link query made JIT compile it on every load
+        // (80-145 ms per load in `cargo bench -p verso-bench`).
+        .options([("jit", "off")]);
     let mut first = first_connection(&options).await?;
     if let Some(schema) = schema {
         create_schema(&mut first, schema, instrument).await?;

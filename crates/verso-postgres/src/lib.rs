@@ -26,6 +26,7 @@
 
 #![warn(missing_docs)]
 
+mod census;
 mod check;
 mod commit;
 mod connect;
@@ -42,8 +43,8 @@ use sqlx::PgPool;
 use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{
-    CommitPlan, Driver, EntityType, Instrument, LoadRequest, LoadedRows, Result, RowMeta,
-    VersionQuery,
+    CatalogEntry, CommitPlan, Driver, EntityType, Instrument, LineageSummary, LoadRequest,
+    LoadedRows, Result, RowMeta, TypeCounts, VersionQuery,
 };
 
 /// A Verso store in a PostgreSQL database.
@@ -127,7 +128,23 @@ impl Driver for PostgresDriver {
     }
 
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {
-        load::find_type(&self.pool, &self.instrument, ecs_id).await
+        load::find_type(&self.pool, &self.instrument, "ecs_id", ecs_id).await
+    }
+
+    async fn find_lineage_type(&self, lineage_id: Uuid) -> Result<Option<String>> {
+        load::find_type(&self.pool, &self.instrument, "lineage_id", lineage_id).await
+    }
+
+    async fn catalog(&self) -> Result<Option<Vec<CatalogEntry>>> {
+        census::catalog(&self.pool, &self.instrument).await
+    }
+
+    async fn count_versions(&self, types: &[&'static EntityType]) -> Result<Vec<TypeCounts>> {
+        census::count_versions(&self.pool, &self.instrument, types).await
+    }
+
+    async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
+        census::lineages(&self.pool, &self.instrument, ty).await
     }
 }
 
@@ -150,5 +167,9 @@ mod tests {
         assert_send(driver.commit(plan));
         assert_send(driver.load(request));
         assert_send(driver.find_type(Uuid::nil()));
+        assert_send(driver.find_lineage_type(Uuid::nil()));
+        assert_send(driver.catalog());
+        assert_send(driver.count_versions(&[]));
+        assert_send(driver.lineages(request.root_type));
     }
 }

@@ -37,6 +37,7 @@ pub(crate) async fn load(
     instrument.query();
     let links = sqlx::query(sql::LINK_CLOSURE)
         .bind(&found_roots)
+        .bind(request.parent_types())
         .fetch_all(pool)
         .await
         .map_err(db_error)?;
@@ -122,13 +123,15 @@ pub(crate) async fn select_versions(
     rows.iter().map(|row| row_meta(row, ty.name)).collect()
 }
 
-/// The type holding `ecs_id`: reads the catalog, then asks every
+/// The type holding the version (`column` = `ecs_id`) or lineage
+/// (`column` = `lineage_id`) `id`: reads the catalog, then asks every
 /// catalogued table at once. `None` without a catalog or when no table
 /// holds the id.
 pub(crate) async fn find_type(
     pool: &PgPool,
     instrument: &Instrument,
-    ecs_id: Uuid,
+    column: &str,
+    id: Uuid,
 ) -> Result<Option<String>> {
     instrument.query();
     let catalog = match sqlx::query(sql::SELECT_CATALOG).fetch_all(pool).await {
@@ -146,12 +149,10 @@ pub(crate) async fn find_type(
         return Ok(None);
     }
     let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
-    let union = sql::find_type(&tables);
+    let union = sql::find_type(&tables, column);
     let query = names
         .into_iter()
-        .fold(sqlx::query(&union).bind(ecs_id), |query, name| {
-            query.bind(name)
-        });
+        .fold(sqlx::query(&union).bind(id), |query, name| query.bind(name));
     instrument.query();
     let row = query.fetch_optional(pool).await.map_err(db_error)?;
     row.map(|row| row.try_get::<String, _>(0).map_err(db_error))

@@ -129,36 +129,80 @@ fn meta_columns() -> String {
     META_COLUMNS.map(ident).join(", ")
 }
 
-/// Every link below the parents in `$1`, however deep. `UNION` (not
-/// `UNION ALL`) drops repeated rows, so a subtree shared by several parents
-/// is walked once.
+/// Every link below the parents in `$1`, however deep, following only
+/// children whose type (in `$2`) has child fields. `UNION` (not `UNION
+/// ALL`) drops repeated rows, so a subtree shared by several parents is
+/// walked once. The `LATERAL ... OFFSET 0` step makes each level an index
+/// lookup per parent; a plain join let the planner scan the whole link
+/// table at every level.
 pub(crate) const LINK_CLOSURE: &str = "WITH RECURSIVE closure AS (\
      SELECT parent_ecs_id, field, position, child_ecs_id, child_type \
      FROM verso_links WHERE parent_ecs_id = ANY($1) \
      UNION \
      SELECT l.parent_ecs_id, l.field, l.position, l.child_ecs_id, l.child_type \
-     FROM verso_links l JOIN closure c ON l.parent_ecs_id = c.child_ecs_id\
+     FROM closure c CROSS JOIN LATERAL (\
+     SELECT * FROM verso_links WHERE parent_ecs_id = c.child_ecs_id OFFSET 0) l \
+     WHERE c.child_type = ANY($2)\
      ) SELECT parent_ecs_id, field, position, child_ecs_id, child_type FROM closure";
 
 /// The catalog rows whose table exists.
 pub(crate) const SELECT_CATALOG: &str = "SELECT type_name, table_name FROM verso_catalog \
      WHERE to_regclass(quote_ident(table_name)) IS NOT NULL ORDER BY type_name";
 
-/// Which of `tables` holds the version `$1`: one `UNION ALL` branch per
-/// table, each returning its type name (bound as `$2`, `$3`, ...).
-pub(crate) fn find_type(tables: &[&str]) -> String {
+/// Which of `tables` holds the version (`column` = `ecs_id`) or lineage
+/// (`column` = `lineage_id`) `$1`: one `UNION ALL` branch per table, each
+/// returning its type name (bound as `$2`, `$3`, ...).
+pub(crate) fn find_type(tables: &[&str], column: &str) -> String {
     let branches: Vec<String> = tables
         .iter()
         .enumerate()
         .map(|(i, table)| {
             format!(
-                "SELECT ${}::text FROM {} WHERE \"ecs_id\" = $1",
+                "SELECT ${}::text FROM {} WHERE {} = $1",
                 i + 2,
-                ident(table)
+                ident(table),
+                ident(column)
             )
         })
         .collect();
     format!("{} LIMIT 1", branches.join(" UNION ALL "))
+}
+
+/// Every catalog row (with its definition) whose table exists.
+pub(crate) const SELECT_CATALOG_DEFINITIONS: &str =
+    "SELECT type_name, table_name, definition FROM verso_catalog \
+     WHERE to_regclass(quote_ident(table_name)) IS NOT NULL ORDER BY type_name";
+
+/// `SELECT <i>, count(*), count(DISTINCT lineage_id) FROM <table i>`, one
+/// branch per table, joined with `UNION ALL`.
+pub(crate) fn count_versions(types: &[&EntityType]) -> String {
+    types
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| {
+            format!(
+                "SELECT {i}::int8, count(*), count(DISTINCT \"lineage_id\") FROM {}",
+                ident(ty.table)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
+
+/// Per lineage of `ty`: `lineage_id`, the newest version's `ecs_id` and
+/// `created_at`, the version count and the first `created_at`; oldest
+/// lineage first.
+pub(crate) fn lineages(ty: &EntityType) -> String {
+    format!(
+        "SELECT \"lineage_id\", \"ecs_id\", \"created_at\", versions, first_at FROM (\
+         SELECT \"lineage_id\", \"ecs_id\", \"created_at\", \
+         count(*) OVER (PARTITION BY \"lineage_id\") AS versions, \
+         min(\"created_at\") OVER (PARTITION BY \"lineage_id\") AS first_at, \
+         row_number() OVER (PARTITION BY \"lineage_id\" \
+         ORDER BY \"created_at\" DESC, \"id\" DESC) AS verso_rank FROM {}\
+         ) AS ranked WHERE verso_rank = 1 ORDER BY first_at, \"lineage_id\"",
+        ident(ty.table)
+    )
 }
 
 /// Upserts catalog rows from three arrays (type names, table names,
@@ -191,7 +235,7 @@ mod tests {
     #[test]
     fn find_type_binds_type_names() {
         assert_eq!(
-            find_type(&["a", "b"]),
+            find_type(&["a", "b"], "ecs_id"),
             "SELECT $2::text FROM \"a\" WHERE \"ecs_id\" = $1 UNION ALL \
              SELECT $3::text FROM \"b\" WHERE \"ecs_id\" = $1 LIMIT 1"
         );

@@ -1,7 +1,7 @@
 //! Opening connections with the settings Verso relies on.
 
 use crate::error::db_error;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;
 use verso_core::Result;
@@ -15,6 +15,13 @@ pub(crate) fn open_file(path: &Path) -> Result<Connection> {
         .pragma_update(None, "journal_mode", "WAL")
         .map_err(db_error)?;
     configure(connection)
+}
+
+/// Opens an existing database file for reading only, leaving its journal
+/// mode as it is.
+pub(crate) fn open_read_only(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    configure(Connection::open_with_flags(path, flags).map_err(db_error)?)
 }
 
 /// Opens a private in-memory database.

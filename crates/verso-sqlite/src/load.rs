@@ -1,5 +1,6 @@
 //! Loading trees and version metadata.
 
+use crate::census::has_catalog;
 use crate::decode::{parse_uuid, row_meta, stored_row};
 use crate::encode::uuid_text;
 use crate::error::db_error;
@@ -37,7 +38,9 @@ pub(crate) fn load(
     }
     instrument.query();
     let mut statement = conn.prepare_cached(sql::LINK_CLOSURE).map_err(db_error)?;
-    let mut rows = statement.query([roots]).map_err(db_error)?;
+    let parent_types = serde_json::to_string(&request.parent_types())
+        .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e.to_string()))?;
+    let mut rows = statement.query([roots, parent_types]).map_err(db_error)?;
     let mut children_by_type: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
     while let Some(row) = rows.next().map_err(db_error)? {
         let link = link_row(row)?;
@@ -128,22 +131,15 @@ pub(crate) fn select_versions(
     Ok(metas)
 }
 
-/// The type stored under `ecs_id`, across every table in the catalog.
+/// The type of the version (`column` = `ecs_id`) or lineage (`column` =
+/// `lineage_id`) `id`, across every table in the catalog.
 pub(crate) fn find_type(
     conn: &Connection,
     instrument: &Instrument,
-    ecs_id: Uuid,
+    column: &str,
+    id: Uuid,
 ) -> Result<Option<String>> {
-    instrument.query();
-    let has_catalog = conn
-        .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'verso_catalog'",
-            [],
-            |_| Ok(()),
-        )
-        .optional()
-        .map_err(db_error)?;
-    if has_catalog.is_none() {
+    if !has_catalog(conn, instrument)? {
         return Ok(None);
     }
     instrument.query();
@@ -159,7 +155,7 @@ pub(crate) fn find_type(
         return Ok(None);
     }
     instrument.query();
-    conn.query_row(&sql::find_type(&tables), [uuid_text(&ecs_id)], |row| {
+    conn.query_row(&sql::find_type(&tables, column), [uuid_text(&id)], |row| {
         row.get(0)
     })
     .optional()

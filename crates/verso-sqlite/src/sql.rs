@@ -231,24 +231,26 @@ pub(crate) fn select_versions(ty: &EntityType, query: &VersionQuery) -> String {
         .to_string(SqliteQueryBuilder)
 }
 
-/// Every link below the parents in the JSON array bound as `?1`.
+/// Every link below the parents in the JSON array bound as `?1`, following
+/// only children whose type (in the JSON array `?2`) has child fields.
 pub(crate) const LINK_CLOSURE: &str = "\
 WITH RECURSIVE closure(parent_ecs_id, field, position, child_ecs_id, child_type) AS ( \
     SELECT parent_ecs_id, field, position, child_ecs_id, child_type FROM verso_links \
     WHERE parent_ecs_id IN (SELECT value FROM json_each(?1)) \
     UNION \
     SELECT l.parent_ecs_id, l.field, l.position, l.child_ecs_id, l.child_type \
-    FROM verso_links AS l JOIN closure AS c ON l.parent_ecs_id = c.child_ecs_id \
+    FROM closure AS c JOIN verso_links AS l ON l.parent_ecs_id = c.child_ecs_id \
+    WHERE c.child_type IN (SELECT value FROM json_each(?2)) \
 ) SELECT parent_ecs_id, field, position, child_ecs_id, child_type FROM closure";
 
-/// `SELECT '<type>' FROM <table> WHERE ecs_id = ?1`, one per table, joined
-/// with `UNION ALL`.
-pub(crate) fn find_type(tables: &[(String, String)]) -> String {
+/// `SELECT '<type>' FROM <table> WHERE <column> = ?1`, one per table,
+/// joined with `UNION ALL`.
+pub(crate) fn find_type(tables: &[(String, String)], column: &str) -> String {
     let mut selects = tables.iter().map(|(type_name, table)| {
         Query::select()
             .expr(Expr::val(type_name.as_str()))
             .from(Alias::new(table))
-            .and_where(Expr::col(Alias::new("ecs_id")).eq(Expr::cust("?1")))
+            .and_where(Expr::col(Alias::new(column)).eq(Expr::cust("?1")))
             .to_owned()
     });
     let mut query = selects.next().expect("at least one table");
@@ -256,6 +258,51 @@ pub(crate) fn find_type(tables: &[(String, String)]) -> String {
         query.union(sea_query::UnionType::All, select);
     }
     query.to_string(SqliteQueryBuilder)
+}
+
+/// `SELECT <i>, count(*), count(DISTINCT lineage_id) FROM <table i>`, one
+/// per table, joined with `UNION ALL`.
+pub(crate) fn count_versions(types: &[&EntityType]) -> String {
+    let mut selects = types.iter().enumerate().map(|(i, ty)| {
+        Query::select()
+            .expr(Expr::val(i as i64))
+            .expr(Expr::cust("count(*)"))
+            .expr(Expr::cust("count(DISTINCT \"lineage_id\")"))
+            .from(Alias::new(ty.table))
+            .to_owned()
+    });
+    let mut query = selects.next().expect("at least one type");
+    for select in selects {
+        query.union(sea_query::UnionType::All, select);
+    }
+    query.to_string(SqliteQueryBuilder)
+}
+
+/// Per lineage of `ty`: `lineage_id`, the newest version's `ecs_id` and
+/// `created_at`, the version count and the first `created_at`; oldest
+/// lineage first.
+pub(crate) fn lineages(ty: &EntityType) -> String {
+    let window = |expr: &str| Expr::cust(format!("{expr} OVER (PARTITION BY \"lineage_id\")"));
+    let ranked = Query::select()
+        .columns(["lineage_id", "ecs_id", "created_at"].map(Alias::new))
+        .expr_as(window("count(*)"), Alias::new("versions"))
+        .expr_as(window("min(\"created_at\")"), Alias::new("first_at"))
+        .expr_as(
+            Expr::cust(
+                "row_number() OVER (PARTITION BY \"lineage_id\" \
+                 ORDER BY \"created_at\" DESC, \"id\" DESC)",
+            ),
+            Alias::new("verso_rank"),
+        )
+        .from(Alias::new(ty.table))
+        .to_owned();
+    Query::select()
+        .columns(["lineage_id", "ecs_id", "created_at", "versions", "first_at"].map(Alias::new))
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("verso_rank")).eq(1))
+        .order_by(Alias::new("first_at"), Order::Asc)
+        .order_by(Alias::new("lineage_id"), Order::Asc)
+        .to_string(SqliteQueryBuilder)
 }
 
 /// `ALTER TABLE ... ADD COLUMN` for a nullable column.

@@ -1,0 +1,103 @@
+//! What the database holds: its catalog, counts per type, lineage summaries.
+
+use crate::error::{db_error, sqlstate, UNDEFINED_TABLE};
+use crate::sql;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+use verso_core::{CatalogEntry, EntityType, Error, Instrument, LineageSummary, Result, TypeCounts};
+
+/// Every catalog row whose table exists, by type name; `None` without a
+/// catalog table in the current schema.
+pub(crate) async fn catalog(
+    pool: &PgPool,
+    instrument: &Instrument,
+) -> Result<Option<Vec<CatalogEntry>>> {
+    instrument.query();
+    let rows = match sqlx::query(sql::SELECT_CATALOG_DEFINITIONS)
+        .fetch_all(pool)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(error) if sqlstate(&error).as_deref() == Some(UNDEFINED_TABLE) => return Ok(None),
+        Err(error) => return Err(db_error(error)),
+    };
+    let entries = rows
+        .iter()
+        .map(|row| {
+            Ok(CatalogEntry {
+                type_name: row.try_get(0).map_err(db_error)?,
+                table_name: row.try_get(1).map_err(db_error)?,
+                definition: row.try_get(2).map_err(db_error)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(entries))
+}
+
+/// Lineage and version counts of each type, in one statement.
+pub(crate) async fn count_versions(
+    pool: &PgPool,
+    instrument: &Instrument,
+    types: &[&'static EntityType],
+) -> Result<Vec<TypeCounts>> {
+    let mut counts = vec![
+        TypeCounts {
+            lineages: 0,
+            versions: 0
+        };
+        types.len()
+    ];
+    if types.is_empty() {
+        return Ok(counts);
+    }
+    instrument.query();
+    let rows = sqlx::query(&sql::count_versions(types))
+        .persistent(false)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    for row in &rows {
+        let index: i64 = row.try_get(0).map_err(db_error)?;
+        let versions: i64 = row.try_get(1).map_err(db_error)?;
+        let lineages: i64 = row.try_get(2).map_err(db_error)?;
+        counts[index as usize] = TypeCounts {
+            lineages: lineages as u64,
+            versions: versions as u64,
+        };
+    }
+    Ok(counts)
+}
+
+/// Every lineage of `ty` with its count and newest version, in one statement.
+pub(crate) async fn lineages(
+    pool: &PgPool,
+    instrument: &Instrument,
+    ty: &'static EntityType,
+) -> Result<Vec<LineageSummary>> {
+    instrument.query();
+    let rows = sqlx::query(&sql::lineages(ty))
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter()
+        .map(|row| {
+            summary(row).map_err(|e| Error::Decode {
+                type_name: ty.name.to_string(),
+                id: uuid::Uuid::nil(),
+                column: "lineage summary".into(),
+                detail: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn summary(row: &PgRow) -> Result<LineageSummary, sqlx::Error> {
+    let versions: i64 = row.try_get(3)?;
+    Ok(LineageSummary {
+        lineage_id: row.try_get(0)?,
+        head: row.try_get(1)?,
+        head_created_at: row.try_get(2)?,
+        versions: versions as u64,
+        first_created_at: row.try_get(4)?,
+    })
+}
