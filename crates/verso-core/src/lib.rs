@@ -4,13 +4,18 @@
 //!
 //! Users depend on the `verso` facade crate, which re-exports everything here.
 
+#![warn(missing_docs)]
+
+mod catalog;
 mod content;
+mod diff;
 mod driver;
 mod entity;
 mod error;
 mod field;
 mod ids;
 mod instrument;
+mod lineage_tree;
 mod load;
 mod meta;
 mod plan;
@@ -18,17 +23,25 @@ mod polymorphic;
 mod reference;
 mod report;
 mod schema;
+mod tree;
 mod value;
 
+pub use catalog::CatalogEntry;
 pub use content::Content;
+pub use diff::{
+    diff, ChangedChild, ChildrenDiff, Diff, DiffLine, FieldChange, LineKind, MovedChild,
+    PlacedChild,
+};
 pub use driver::{
-    Driver, LinkRow, LoadRequest, LoadedRows, RowMeta, StoredRow, VersionFilter, VersionQuery,
+    Driver, LineageSummary, LinkRow, LoadRequest, LoadedRows, RowMeta, StoredRow, TypeCounts,
+    VersionFilter, VersionQuery,
 };
 pub use entity::{Children, Entity, Node};
 pub use error::{DbErrorKind, Error, Result};
 pub use field::{json_from_value, json_to_value, Field};
 pub use ids::{new_uuid, now, set_uuid_generator, UuidGenerator};
 pub use instrument::{Fault, Instrument, Stats};
+pub use lineage_tree::{LineageNode, LineageTree};
 pub use load::Assembly;
 pub use meta::Meta;
 pub use plan::{apply_commit, plan_commit, CommitPlan, NewVersion, PlannedCommit, TableBatch};
@@ -36,4 +49,5 @@ pub use polymorphic::{Polymorphic, VARIANT_COLUMN};
 pub use reference::{LineageRef, Ref};
 pub use report::{CommitReport, Created, Forked};
 pub use schema::{reachable_types, ChildField, ChildKind, Column, EntityType, TypeRef};
+pub use tree::{ChildList, VersionTree};
 pub use value::{ColumnType, Value};

@@ -103,6 +103,18 @@ impl<'a> Assembly<'a> {
         })
     }
 
+    /// The loaded row of version `ecs_id`.
+    pub(crate) fn row(&self, ecs_id: Uuid) -> Option<&'a StoredRow> {
+        self.rows.get(&ecs_id)
+    }
+
+    /// The children linked under `parent`'s field `field`, in order.
+    pub(crate) fn child_ids(&self, parent: Uuid, field: &'a str) -> &[(i64, Uuid)] {
+        self.children
+            .get(&(parent, field))
+            .map_or(&[], Vec::as_slice)
+    }
+
     fn value(&self, row: &StoredRow, index: usize) -> Result<crate::Value> {
         row.values
             .get(index)

@@ -1,6 +1,7 @@
 //! Column values, the unit in which entities are compared and stored.
 
 use chrono::{DateTime, Utc};
+use std::fmt;
 use uuid::Uuid;
 
 /// The SQL type of a column. Every backend maps each to a real typed column.
@@ -34,6 +35,22 @@ impl ColumnType {
             ColumnType::Timestamp => "timestamp",
             ColumnType::Json => "json",
         }
+    }
+
+    /// The type called `name` (the inverse of [`name`](Self::name)), as
+    /// read back from a catalog.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            ColumnType::Bool,
+            ColumnType::Int,
+            ColumnType::Float,
+            ColumnType::Text,
+            ColumnType::Uuid,
+            ColumnType::Timestamp,
+            ColumnType::Json,
+        ]
+        .into_iter()
+        .find(|ty| ty.name() == name)
     }
 }
 
@@ -90,6 +107,29 @@ impl Value {
             Value::Uuid(_) => "uuid",
             Value::Timestamp(_) => "timestamp",
             Value::Json(_) => "json",
+        }
+    }
+}
+
+/// A readable rendering for diffs and tools: text is quoted and escaped,
+/// timestamps are RFC 3339 with microseconds, JSON is compact.
+///
+/// ```
+/// use verso_core::Value;
+/// assert_eq!(Value::Text("a \"b\"".into()).to_string(), r#""a \"b\"""#);
+/// assert_eq!(Value::Null.to_string(), "null");
+/// ```
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Text(s) => write!(f, "{s:?}"),
+            Value::Uuid(u) => write!(f, "{u}"),
+            Value::Timestamp(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S%.6fZ")),
+            Value::Json(j) => write!(f, "{j}"),
         }
     }
 }

@@ -6,14 +6,17 @@
 //! Its statement counter counts the statements an SQL backend would send
 //! for the same work, so query-count tests hold on every backend.
 
+#![warn(missing_docs)]
+
 use async_trait::async_trait;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use uuid::Uuid;
 use verso_core::{
-    ColumnType, CommitPlan, DbErrorKind, Driver, EntityType, Error, Instrument, LinkRow,
-    LoadRequest, LoadedRows, Result, RowMeta, StoredRow, Value, VersionFilter, VersionQuery,
+    CatalogEntry, ColumnType, CommitPlan, DbErrorKind, Driver, EntityType, Error, Instrument,
+    LineageSummary, LinkRow, LoadRequest, LoadedRows, Result, RowMeta, StoredRow, TypeCounts,
+    Value, VersionFilter, VersionQuery,
 };
 
 /// A store held in process memory.
@@ -378,5 +381,79 @@ impl Driver for MemoryDriver {
             .values()
             .find(|table| table.by_ecs_id.contains_key(&ecs_id))
             .map(|table| table.entity_type.name.to_string()))
+    }
+
+    async fn find_lineage_type(&self, lineage_id: Uuid) -> Result<Option<String>> {
+        self.instrument.query();
+        let state = self.state();
+        Ok(state
+            .tables
+            .values()
+            .find(|table| table.by_lineage.contains_key(&lineage_id))
+            .map(|table| table.entity_type.name.to_string()))
+    }
+
+    /// The types of the tables made so far; `None` before the first.
+    async fn catalog(&self) -> Result<Option<Vec<CatalogEntry>>> {
+        self.instrument.query();
+        let state = self.state();
+        if state.tables.is_empty() {
+            return Ok(None);
+        }
+        let mut entries: Vec<CatalogEntry> = state
+            .tables
+            .values()
+            .map(|table| CatalogEntry {
+                type_name: table.entity_type.name.to_string(),
+                table_name: table.entity_type.table.to_string(),
+                definition: table.entity_type.definition(),
+            })
+            .collect();
+        entries.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+        Ok(Some(entries))
+    }
+
+    async fn count_versions(&self, types: &[&'static EntityType]) -> Result<Vec<TypeCounts>> {
+        if types.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.instrument.query();
+        let state = self.state();
+        types
+            .iter()
+            .map(|ty| {
+                let table = state.table(ty)?;
+                Ok(TypeCounts {
+                    lineages: table.by_lineage.len() as u64,
+                    versions: table.rows.len() as u64,
+                })
+            })
+            .collect()
+    }
+
+    async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
+        self.instrument.query();
+        let state = self.state();
+        let table = state.table(ty)?;
+        let mut summaries: Vec<LineageSummary> = table
+            .by_lineage
+            .iter()
+            .map(|(lineage_id, rows)| {
+                let metas = rows.iter().map(|&index| &table.rows[index].meta);
+                let first = metas.clone().map(|m| m.created_at).min();
+                let head = metas
+                    .max_by_key(|m| (m.created_at, m.id))
+                    .expect("a lineage has a version");
+                LineageSummary {
+                    lineage_id: *lineage_id,
+                    versions: rows.len() as u64,
+                    first_created_at: first.expect("a lineage has a version"),
+                    head: head.ecs_id,
+                    head_created_at: head.created_at,
+                }
+            })
+            .collect();
+        summaries.sort_by_key(|s| (s.first_created_at, s.lineage_id));
+        Ok(summaries)
     }
 }

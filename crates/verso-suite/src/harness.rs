@@ -74,6 +74,22 @@ impl Harness {
         Some(Harness { store, cleanup })
     }
 
+    /// A URL another process (the `verso` command-line tool) can open to
+    /// read this store: `sqlite:PATH` for a file, the server URL with the
+    /// test's schema as `search_path` for PostgreSQL; `None` for stores
+    /// that live in this process only.
+    pub fn database_url(&self) -> Option<String> {
+        match &self.cleanup {
+            Cleanup::Nothing => None,
+            Cleanup::File(path) => Some(format!("sqlite:{}", path.display())),
+            Cleanup::Schema(schema) => {
+                let url = postgres_url();
+                let separator = if url.contains('?') { '&' } else { '?' };
+                Some(format!("{url}{separator}options[search_path]={schema}"))
+            }
+        }
+    }
+
     /// Removes what the test left behind.
     pub async fn finish(self) {
         let Harness { store, cleanup } = self;

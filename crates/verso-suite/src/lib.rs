@@ -51,6 +51,12 @@ macro_rules! suite {
             listing_a_type_gives_newest_or_all_versions,
             a_new_optional_field_adds_its_column,
             mismatched_tables_are_reported_at_registration,
+            a_diff_of_non_adjacent_versions_reports_every_kind_of_change,
+            a_diff_needs_two_versions_of_one_lineage,
+            as_of_a_time_between_two_versions_returns_the_earlier_one,
+            revert_makes_a_new_head_equal_to_the_old_version,
+            the_lineage_tree_shows_each_branch,
+            the_catalog_reads_a_store_without_its_rust_types,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

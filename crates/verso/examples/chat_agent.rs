@@ -187,11 +187,16 @@ async fn main() -> verso::Result<()> {
         usages: Vec::new(),
     };
     let report = store.commit(&mut thread).await?;
-    println!("turn 0: new thread, {} versions created", report.created.len());
+    println!(
+        "turn 0: new thread, {} versions created",
+        report.created.len()
+    );
 
     // Turn by turn: each traced edit appends and commits.
     let question = store
-        .edit(&mut thread, |t| Ok::<_, verso::Error>(t.say(MessageRole::User, "What is 2 + 3?", None)))
+        .edit(&mut thread, |t| {
+            Ok::<_, verso::Error>(t.say(MessageRole::User, "What is 2 + 3?", None))
+        })
         .await?
         .value;
     let after_question = thread.meta.ecs_id();
@@ -203,40 +208,74 @@ async fn main() -> verso::Result<()> {
             Ok::<_, verso::Error>(())
         })
         .await?;
-    println!("turn 2: tool call and result -> thread {}", thread.meta.ecs_id());
+    println!(
+        "turn 2: tool call and result -> thread {}",
+        thread.meta.ecs_id()
+    );
     store
         .edit(&mut thread, |t| {
             t.say(MessageRole::Assistant, "{\"answer\": 5}", usage(60, 7));
             Ok::<_, verso::Error>(())
         })
         .await?;
-    println!("turn 3: final answer         -> thread {}", thread.meta.ecs_id());
+    println!(
+        "turn 3: final answer         -> thread {}",
+        thread.meta.ecs_id()
+    );
 
     // An edited message: the user rewords the question.
     thread.history[0].content = "What is 2 + 3, exactly?".into();
     let report = store.commit(&mut thread).await?;
-    println!("edit:   question reworded    -> {} versions forked", report.forked.len());
+    println!(
+        "edit:   question reworded    -> {} versions forked",
+        report.forked.len()
+    );
 
     // A forked conversation: continue from the version after turn 1.
     let mut branch: ChatThread = store.get(after_question).await?;
     branch.say(MessageRole::Assistant, "Five.", usage(30, 2));
     store.commit(&mut branch).await?;
-    println!("fork:   answered directly    -> thread {}", branch.meta.ecs_id());
+    println!(
+        "fork:   answered directly    -> thread {}",
+        branch.meta.ecs_id()
+    );
 
     println!("\nLineage of the thread (oldest first):");
-    for version in store.versions::<ChatThread>(thread.meta.lineage_id()).await? {
+    for version in store
+        .versions::<ChatThread>(thread.meta.lineage_id())
+        .await?
+    {
         let t: ChatThread = store.get(version.ecs_id).await?;
         let parent = version.parent_id.map_or("-".to_string(), short);
-        let last = t.history.last().map_or(String::new(), |m| format!("last: {:?} {:?}", m.role, m.content));
-        println!("  {} parent {:<8} {} messages  {last}", short(version.ecs_id), parent, t.history.len());
+        let last = t.history.last().map_or(String::new(), |m| {
+            format!("last: {:?} {:?}", m.role, m.content)
+        });
+        println!(
+            "  {} parent {:<8} {} messages  {last}",
+            short(version.ecs_id),
+            parent,
+            t.history.len()
+        );
     }
     let heads = store.heads::<ChatThread>(thread.meta.lineage_id()).await?;
-    println!("  heads: {}", heads.iter().map(|h| short(h.meta.ecs_id())).collect::<Vec<_>>().join(", "));
+    println!(
+        "  heads: {}",
+        heads
+            .iter()
+            .map(|h| short(h.meta.ecs_id()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 
     println!("\nLineage of the question:");
     for version in store.versions::<ChatMessage>(question).await? {
         let m: ChatMessage = store.get(version.ecs_id).await?;
-        println!("  {} {} {:?}", short(version.ecs_id), version.created_at.format("%H:%M:%S%.6f"), m.content);
+        println!(
+            "  {} {} {:?}",
+            short(version.ecs_id),
+            version.created_at.format("%H:%M:%S%.6f"),
+            m.content
+        );
     }
 
     let usages: Vec<MessageUsage> = store.list(verso::Versions::Newest).await?;

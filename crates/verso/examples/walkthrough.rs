@@ -120,7 +120,29 @@ async fn main() -> verso::Result<()> {
     let new: ChatThread = store.get(edited.meta.ecs_id()).await?;
     println!("\n   and the new one {}:", new.meta.ecs_id());
     print_thread(&new);
+
+    // 7. The same history, read back by the `verso` command-line tool,
+    //    which needs none of the Rust types above.
+    let verso = format!("cargo run -p verso-cli -- --db {}", shell_word(&url));
+    let lineage = new.meta.lineage_id();
+    println!("\n6. Explore this history with the verso command-line tool:");
+    println!("   {verso} log {lineage}");
+    println!("   {verso} diff {original_thread} {}", new.meta.ecs_id());
+    println!("   {verso} tree {lineage}");
+    println!("   {verso} show {}", new.meta.ecs_id());
     Ok(())
+}
+
+/// `word` as one shell word (URLs may hold `?`, `&` or brackets).
+fn shell_word(word: &str) -> String {
+    let plain = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/:._-@".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn print_thread(thread: &ChatThread) {

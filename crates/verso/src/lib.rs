@@ -44,6 +44,9 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
+mod history;
 mod lineage;
 mod open;
 mod read;

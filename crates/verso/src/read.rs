@@ -44,7 +44,7 @@ impl Store {
     }
 
     /// The error for an id that `type_name`'s table does not hold.
-    async fn missing(&self, type_name: &str, id: Uuid) -> Error {
+    pub(crate) async fn missing(&self, type_name: &str, id: Uuid) -> Error {
         match self.driver.find_type(id).await {
             Ok(Some(actual)) if actual != type_name => Error::WrongType {
                 expected: type_name.to_string(),

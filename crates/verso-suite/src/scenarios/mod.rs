@@ -2,10 +2,12 @@
 //! only, so it holds on every backend.
 
 mod core;
+mod history;
 mod relationships;
 mod schema;
 
 pub use self::core::*;
+pub use self::history::*;
 pub use self::relationships::*;
 pub use self::schema::*;
 

@@ -1,0 +1,168 @@
+//! The command line: commands, options and their validation.
+
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use verso::Uuid;
+
+/// The exit codes, shown at the end of `--help`.
+const EXIT_CODES: &str = "\
+IDs:
+  An ID is a lineage id or any version id: log and tree show the version's
+  lineage, show shows the newest version of a lineage, diff needs two
+  versions of one lineage.
+
+Exit codes:
+  0  success
+  1  failure: unknown id or type, ids that do not fit the command, not a
+     Verso database, database unreachable or unreadable
+  2  usage error: unknown command or option, missing --db, malformed UUID
+     or database URL";
+
+/// Read the history of a Verso database: its types, lineages, version
+/// logs, diffs and version trees, without the application's Rust types.
+#[derive(Debug, Parser)]
+#[command(name = "verso", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// The database: sqlite:PATH (read-only) or postgres://USER@HOST:PORT/DB
+    /// (add ?options[search_path]=SCHEMA for a store kept in a schema).
+    #[arg(long, global = true, env = "VERSO_DATABASE_URL", hide_env_values = true, value_name = "URL",
+          value_parser = parse_database_url)]
+    pub db: Option<DatabaseUrl>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to show.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the entity types, with their numbers of lineages and versions.
+    Types,
+    /// List the lineages of a type, with their version counts and head times.
+    Lineages {
+        /// An entity type name, as `verso types` lists them.
+        #[arg(value_name = "TYPE")]
+        type_name: String,
+    },
+    /// Show the history of a lineage, newest first: each version with its
+    /// parent, time and what changed.
+    Log {
+        /// A lineage id or any version id of the lineage.
+        id: Uuid,
+    },
+    /// Show one version with its fields and its children, as a tree.
+    Show {
+        /// A version id, or a lineage id for its newest version.
+        id: Uuid,
+    },
+    /// Show what changed between two versions of one lineage.
+    Diff {
+        /// The version to compare from.
+        old: Uuid,
+        /// The version to compare to.
+        new: Uuid,
+    },
+    /// Draw a lineage as a graph of versions, branches included.
+    Tree {
+        /// A lineage id or any version id of the lineage.
+        id: Uuid,
+        /// text: drawn like `git log --graph`; dot: Graphviz; mermaid: Mermaid.
+        #[arg(long, value_enum, default_value_t = TreeFormat::Text)]
+        format: TreeFormat,
+    },
+}
+
+/// The formats of `verso tree`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TreeFormat {
+    /// A graph drawn with text, newest version first.
+    Text,
+    /// Graphviz `dot` source.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server (the whole URL).
+    Postgres(String),
+}
+
+fn parse_database_url(url: &str) -> Result<DatabaseUrl, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(DatabaseUrl::Postgres(url.to_string()));
+    }
+    match url.strip_prefix("sqlite:") {
+        Some(path) => {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() || path == ":memory:" {
+                Err("sqlite: needs the path of a database file".into())
+            } else {
+                Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+            }
+        }
+        None => Err("use sqlite:PATH or postgres://USER@HOST:PORT/DB".into()),
+    }
+}
+
+impl Cli {
+    /// The command line, checked; exits with code 2 and clap's usage message
+    /// on a usage error.
+    pub fn parse_checked() -> Cli {
+        let cli = Cli::parse();
+        let fail = |kind, message: &str| Cli::command().error(kind, message).exit();
+        if cli.db.is_none() {
+            fail(
+                ErrorKind::MissingRequiredArgument,
+                "no database: pass --db URL or set VERSO_DATABASE_URL",
+            );
+        }
+        if let Command::Tree { format, .. } = cli.command {
+            if cli.json && format != TreeFormat::Text {
+                fail(
+                    ErrorKind::ArgumentConflict,
+                    "--json and --format cannot be combined",
+                );
+            }
+        }
+        cli
+    }
+
+    /// The database URL (present after [`parse_checked`](Self::parse_checked)).
+    pub fn database(&self) -> &DatabaseUrl {
+        self.db.as_ref().expect("checked by parse_checked")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            parse_database_url("sqlite:a/b.db"),
+            Ok(DatabaseUrl::Sqlite("a/b.db".into()))
+        );
+        assert_eq!(
+            parse_database_url("sqlite:///tmp/x.db"),
+            Ok(DatabaseUrl::Sqlite("/tmp/x.db".into()))
+        );
+        assert!(parse_database_url("postgresql://u@h/db").is_ok());
+        assert!(parse_database_url("sqlite::memory:").is_err());
+        assert!(parse_database_url("mysql://h/db").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

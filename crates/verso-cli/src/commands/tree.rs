@@ -1,0 +1,82 @@
+//! `verso tree ID`: a lineage drawn as a graph of versions.
+
+use crate::cli::TreeFormat;
+use crate::database::Database;
+use crate::failure::Failure;
+use crate::history::LineageHistory;
+use crate::render::{dot::dot, graph::graph, json, mermaid::mermaid, time, Style};
+use serde_json::json;
+use verso::Uuid;
+
+/// The lineage `id` names, drawn in `format` (or as JSON).
+pub async fn run(
+    database: &Database,
+    id: Uuid,
+    format: TreeFormat,
+    as_json: bool,
+    style: Style,
+) -> Result<String, Failure> {
+    let found = database.resolve(id).await?;
+    let history = LineageHistory::read(database, found.ty(), found.lineage_id()).await?;
+    let tree = &history.tree;
+    let is_head = |i: usize| tree.versions[i].children.is_empty();
+    if as_json {
+        let versions: Vec<_> = tree
+            .versions
+            .iter()
+            .enumerate()
+            .map(|(i, node)| {
+                let mut entry = json::meta(&node.version);
+                let children: Vec<String> = node
+                    .children
+                    .iter()
+                    .map(|&c| tree.versions[c].version.ecs_id.to_string())
+                    .collect();
+                entry.insert("children".into(), json!(children));
+                entry.insert("head".into(), json!(is_head(i)));
+                entry.insert("summary".into(), json!(history.summary(i)));
+                serde_json::Value::Object(entry)
+            })
+            .collect();
+        return Ok(json::to_text(&json!({
+            "type": tree.type_name,
+            "lineage": tree.lineage_id.to_string(),
+            "versions": versions,
+        })));
+    }
+    let lines = |i: usize| -> Vec<String> {
+        let version = &tree.versions[i].version;
+        let id = if is_head(i) {
+            format!("{} (head)", version.ecs_id)
+        } else {
+            version.ecs_id.to_string()
+        };
+        vec![id, time(version.created_at), history.summary(i)]
+    };
+    Ok(match format {
+        TreeFormat::Dot => dot(tree, &lines),
+        TreeFormat::Mermaid => mermaid(tree, &lines),
+        TreeFormat::Text => {
+            let heading = format!(
+                "{} lineage {}\n",
+                style.bold(&tree.type_name),
+                tree.lineage_id
+            );
+            let label = |i: usize| {
+                let version = &tree.versions[i].version;
+                let head = if is_head(i) {
+                    format!(" {}", style.green("(head)"))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{}{head}  {}  {}",
+                    style.yellow(&version.ecs_id.to_string()),
+                    style.dim(&time(version.created_at)),
+                    history.summary(i)
+                )
+            };
+            heading + &graph(tree, &label)
+        }
+    })
+}

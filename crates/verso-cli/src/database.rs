@@ -1,0 +1,119 @@
+//! The database being read, through its catalog.
+
+use crate::cli::DatabaseUrl;
+use crate::failure::Failure;
+use verso::drivers::{PostgresDriver, SqliteDriver};
+use verso::{Driver, EntityType, LoadRequest, LoadedRows, RowMeta, Uuid};
+
+/// An open Verso database and the entity types its catalog describes.
+pub struct Database {
+    driver: Box<dyn Driver>,
+    types: Vec<&'static EntityType>,
+}
+
+impl Database {
+    /// Opens the database (SQLite read-only) and reads its catalog.
+    ///
+    /// Fails, saying so, when the file is missing, the server cannot be
+    /// reached, or the database has no Verso catalog.
+    pub async fn open(url: &DatabaseUrl) -> Result<Database, Failure> {
+        let (driver, name): (Box<dyn Driver>, String) = match url {
+            DatabaseUrl::Sqlite(path) => {
+                if !path.is_file() {
+                    return Err(Failure::new(format!(
+                        "no database file at {}",
+                        path.display()
+                    )));
+                }
+                let name = path.display().to_string();
+                let driver =
+                    SqliteDriver::open_read_only(path).map_err(|e| unreadable(&name, e))?;
+                (Box::new(driver), name)
+            }
+            DatabaseUrl::Postgres(url) => {
+                let driver = PostgresDriver::connect(url).await?;
+                (Box::new(driver), "this PostgreSQL database".to_string())
+            }
+        };
+        let catalog = driver
+            .catalog()
+            .await
+            .map_err(|e| unreadable(&name, e))?
+            .ok_or_else(|| {
+                Failure::new(format!(
+                    "{name} is not a Verso database: it has no verso_catalog table"
+                ))
+            })?;
+        let types = catalog
+            .iter()
+            .map(|entry| entry.entity_type())
+            .collect::<verso::Result<Vec<_>>>()?;
+        Ok(Database { driver, types })
+    }
+
+    /// The backend.
+    pub fn driver(&self) -> &dyn Driver {
+        self.driver.as_ref()
+    }
+
+    /// Every entity type in the catalog, by name.
+    pub fn types(&self) -> &[&'static EntityType] {
+        &self.types
+    }
+
+    /// The entity type called `name`.
+    pub fn type_named(&self, name: &str) -> Result<&'static EntityType, Failure> {
+        if let Some(ty) = self.type_by_name(name) {
+            return Ok(ty);
+        }
+        let known: Vec<&str> = self.types.iter().map(|t| t.name).collect();
+        let hint = if name.parse::<Uuid>().is_ok() {
+            format!(" ({name} looks like an id: try `verso log {name}`)")
+        } else {
+            String::new()
+        };
+        Err(Failure::new(format!(
+            "no entity type {name} in this database; its types are: {}{hint}",
+            known.join(", ")
+        )))
+    }
+
+    /// The type a driver named (`find_type`).
+    pub fn type_by_name(&self, name: &str) -> Option<&'static EntityType> {
+        self.types.iter().copied().find(|t| t.name == name)
+    }
+
+    /// Every version of a lineage, oldest first.
+    pub async fn versions(
+        &self,
+        ty: &'static EntityType,
+        lineage_id: Uuid,
+    ) -> Result<Vec<RowMeta>, Failure> {
+        Ok(self.driver.versions(ty, lineage_id).await?)
+    }
+
+    /// The versions `roots` of `ty` with their subtrees, in one load.
+    pub async fn load(
+        &self,
+        ty: &'static EntityType,
+        roots: Vec<Uuid>,
+    ) -> Result<LoadedRows, Failure> {
+        let mut types = vec![ty];
+        types.extend(self.types.iter().copied().filter(|t| t.name != ty.name));
+        let request = LoadRequest {
+            root_type: ty,
+            roots,
+            types,
+        };
+        Ok(self.driver.load(&request).await?)
+    }
+}
+
+/// A database that answered, but not with what a Verso database holds.
+fn unreadable(name: &str, error: verso::Error) -> Failure {
+    let reason = match error {
+        verso::Error::Database { message, .. } => message,
+        other => other.to_string(),
+    };
+    Failure::new(format!("cannot read {name}: {reason}"))
+}

@@ -1,0 +1,49 @@
+//! A lineage with what changed at each version: what `log` and `tree` show.
+
+use crate::database::Database;
+use crate::failure::Failure;
+use verso::{diff, Assembly, Diff, EntityType, LineageTree, Uuid};
+
+/// Every version of a lineage, with its diff against its parent.
+pub struct LineageHistory {
+    /// The versions as a tree, oldest first.
+    pub tree: LineageTree,
+    /// For each version of `tree`, its diff against its parent; `None` for
+    /// a root.
+    pub diffs: Vec<Option<Diff>>,
+}
+
+impl LineageHistory {
+    /// Reads every version of the lineage with its subtree (one load).
+    pub async fn read(
+        database: &Database,
+        ty: &'static EntityType,
+        lineage_id: Uuid,
+    ) -> Result<LineageHistory, Failure> {
+        let versions = database.versions(ty, lineage_id).await?;
+        let ids: Vec<Uuid> = versions.iter().map(|v| v.ecs_id).collect();
+        let loaded = database.load(ty, ids).await?;
+        let assembly = Assembly::new(&loaded);
+        let tree = LineageTree::new(ty.name, lineage_id, versions);
+        let trees = tree
+            .versions
+            .iter()
+            .map(|node| assembly.tree(node.version.ecs_id))
+            .collect::<verso::Result<Vec<_>>>()?;
+        let diffs = tree
+            .versions
+            .iter()
+            .enumerate()
+            .map(|(i, node)| node.parent.map(|p| diff(&trees[p], &trees[i])))
+            .collect();
+        Ok(LineageHistory { tree, diffs })
+    }
+
+    /// What version `index` changed, in a few words.
+    pub fn summary(&self, index: usize) -> String {
+        match &self.diffs[index] {
+            Some(diff) => diff.summary(),
+            None => "first version".into(),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! # `verso`: the history of a Verso database, at the terminal
+//!
+//! Reads any Verso database (SQLite file or PostgreSQL) through its
+//! catalog, without the application's Rust types.
+//!
+//! ```text
+//! verso --db sqlite:walkthrough.db types          entity types, lineage and version counts
+//! verso --db sqlite:walkthrough.db lineages TYPE  lineages of a type, version counts, head times
+//! verso --db sqlite:walkthrough.db log ID         history of a lineage, newest first
+//! verso --db sqlite:walkthrough.db show ID        one version with its fields and children
+//! verso --db sqlite:walkthrough.db diff ID1 ID2   what changed between two versions
+//! verso --db sqlite:walkthrough.db tree ID        the lineage as a graph (--format text|dot|mermaid)
+//! ```
+//!
+//! `ID` is a lineage id or any version id: `log` and `tree` show the
+//! version's lineage, `show` shows the newest version of a lineage, and
+//! `diff` needs two versions of one lineage. Every command takes `--json`.
+//!
+//! The database is `--db URL` or the `VERSO_DATABASE_URL` environment
+//! variable: `sqlite:PATH` (opened read-only) or
+//! `postgres://USER@HOST:PORT/DB`; a PostgreSQL store kept in its own schema
+//! is reached with `?options[search_path]=SCHEMA`.
+//!
+//! Text output is coloured when standard output is a terminal and
+//! `NO_COLOR` is not set.
+//!
+//! ## Exit codes
+//!
+//! * `0`: success.
+//! * `1`: failure: an unknown id or type, ids that do not fit the command
+//!   (a lineage where a version is needed, versions of two lineages), a
+//!   database that is not a Verso database, a database that cannot be
+//!   reached or read.
+//! * `2`: usage error: unknown command or option, missing `--db`, malformed
+//!   UUID or database URL.
+
+mod cli;
+mod commands;
+mod database;
+mod failure;
+mod history;
+mod render;
+mod resolve;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = cli::Cli::parse_checked();
+    let style = render::Style::for_stdout();
+    match commands::run(cli, style).await {
+        Ok(text) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                // A reader that stopped early (`verso log ID | head`) is fine.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: cannot write the output: {e}");
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::SUCCESS,
+            }
+        }
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}

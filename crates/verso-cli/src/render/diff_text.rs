@@ -1,0 +1,23 @@
+//! A diff as coloured text (`verso diff`).
+
+use super::Style;
+use verso::{Diff, LineKind};
+
+/// The lines of [`Diff::lines`], indented, each painted by its kind.
+pub fn diff(diff: &Diff, style: Style) -> String {
+    let mut out = String::new();
+    for line in diff.lines() {
+        let text = match line.kind {
+            LineKind::Header | LineKind::Group => style.bold(&line.text),
+            LineKind::Field | LineKind::Changed => style.yellow(&line.text),
+            LineKind::Added => style.green(&line.text),
+            LineKind::Removed => style.red(&line.text),
+            LineKind::Moved => style.cyan(&line.text),
+        };
+        out.push_str(&format!("{:indent$}{text}\n", "", indent = 2 * line.depth));
+    }
+    if diff.is_empty() {
+        out.push_str("  (same content)\n");
+    }
+    out
+}

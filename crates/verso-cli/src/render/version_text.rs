@@ -1,0 +1,67 @@
+//! One version as a text tree (`verso show`).
+
+use super::{time, Style};
+use verso::{Value, VersionTree};
+
+/// The version's header and metadata, then its fields and children drawn
+/// as a tree.
+pub fn version_tree(tree: &VersionTree, style: Style) -> String {
+    let meta = &tree.meta;
+    let parent = meta
+        .parent_id
+        .map_or_else(|| "none (first version)".to_string(), |p| p.to_string());
+    let mut out = format!(
+        "{} {}\n{}\n",
+        style.bold(tree.entity_type.name),
+        style.yellow(&meta.ecs_id.to_string()),
+        style.dim(&format!(
+            "lineage {}  parent {parent}  created {}",
+            meta.lineage_id,
+            time(meta.created_at)
+        )),
+    );
+    entries(tree, "", style, &mut out);
+    out
+}
+
+/// The fields and children of `tree`, each on its own line under `prefix`.
+fn entries(tree: &VersionTree, prefix: &str, style: Style, out: &mut String) {
+    let columns = tree.entity_type.columns.iter().zip(&tree.values);
+    let count = tree.values.len() + tree.children.len();
+    let mut index = 0;
+    let mut branch = |out: &mut String| -> String {
+        index += 1;
+        let last = index == count;
+        out.push_str(prefix);
+        out.push_str(if last { "└── " } else { "├── " });
+        format!("{prefix}{}", if last { "    " } else { "│   " })
+    };
+    for (column, value) in columns {
+        branch(out);
+        let target = match (column.references, value) {
+            (Some(target), Value::Uuid(_)) => style.dim(&format!(" ({})", target.name())),
+            _ => String::new(),
+        };
+        out.push_str(&format!("{}: {value}{target}\n", column.name));
+    }
+    for list in &tree.children {
+        let below = branch(out);
+        out.push_str(&format!(
+            "{} ({})\n",
+            style.bold(list.field),
+            list.versions.len()
+        ));
+        for (position, child) in list.versions.iter().enumerate() {
+            let last = position + 1 == list.versions.len();
+            out.push_str(&below);
+            out.push_str(if last { "└── " } else { "├── " });
+            out.push_str(&format!(
+                "[{position}] {} {}\n",
+                child.entity_type.name,
+                style.yellow(&child.meta.ecs_id.to_string())
+            ));
+            let deeper = format!("{below}{}", if last { "    " } else { "│   " });
+            entries(child, &deeper, style, out);
+        }
+    }
+}

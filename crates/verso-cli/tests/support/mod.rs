@@ -1,0 +1,197 @@
+//! A known history written with the suite's model types, and a way to run
+//! the built `verso` binary on it.
+
+#![allow(dead_code)] // each test file uses its own part
+
+pub mod cases;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use verso::{RowMeta, Store, Uuid};
+use verso_suite::model::{ChatMessage, ChatThread, MessageRole};
+use verso_suite::{Backend, Harness};
+
+/// What one run of `verso` did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The parsed standard output of a successful `--json` run.
+    pub fn json(&self) -> serde_json::Value {
+        assert_eq!(self.code, 0, "verso failed: {}", self.stderr);
+        serde_json::from_str(&self.stdout).expect("verso --json prints JSON")
+    }
+
+    /// The standard output of a successful run.
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, 0, "verso failed: {}", self.stderr);
+        &self.stdout
+    }
+}
+
+/// Runs `verso ARGS`, without the caller's `VERSO_DATABASE_URL`.
+pub fn verso(args: &[&str]) -> Run {
+    verso_with_env(args, &[])
+}
+
+/// [`verso`] with extra environment variables.
+pub fn verso_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_verso"))
+        .args(args)
+        .env_remove("VERSO_DATABASE_URL")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the verso binary runs");
+    Run {
+        code: output.status.code().expect("verso exits with a code"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 output"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 errors"),
+    }
+}
+
+/// Renders Graphviz source to SVG with `dot -Tsvg`; the SVG, or a panic
+/// with dot's complaint.
+pub fn render_dot(source: &str) -> String {
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("Graphviz `dot` is installed (apt-get install graphviz; .ci/run does it)");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(source.as_bytes())
+        .expect("dot reads its input");
+    let output = child.wait_with_output().expect("dot finishes");
+    assert!(
+        output.status.success(),
+        "dot rejected the graph: {}\n{source}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("SVG is UTF-8")
+}
+
+/// A thread's history, branched:
+///
+/// 1. "Support" with a greeting and a reply answering it;
+/// 2. the reply edited;
+/// 3. renamed "Support (escalated)" and a "Thanks" message appended;
+/// 4. from version 2 again: renamed "Support (draft)" (a second head).
+pub struct History {
+    harness: Harness,
+    /// The URL `verso --db` takes.
+    pub url: String,
+    /// The thread's lineage.
+    pub lineage: Uuid,
+    /// The thread's versions, oldest first: v1, v2, v3, branch.
+    pub versions: Vec<RowMeta>,
+    /// The reply's versions (v1, v2).
+    pub reply: [Uuid; 2],
+    /// The message appended in version 3.
+    pub thanks: Uuid,
+}
+
+impl History {
+    /// Writes the history on `backend`; `None` when PostgreSQL is
+    /// unreachable and not required (the harness says so loudly).
+    pub async fn write(backend: Backend) -> Option<History> {
+        let harness = Harness::start(backend).await?;
+        let url = harness
+            .database_url()
+            .expect("the backend is reachable from another process");
+        let store: &Store = &harness.store;
+        let hello = ChatMessage::new(MessageRole::User, "Hello");
+        let reply = ChatMessage::reply_to(&hello, MessageRole::Assistant, "Hi there");
+        let mut thread = ChatThread::new("Support", vec![hello, reply]);
+        store.commit(&mut thread).await.unwrap();
+        let first_reply = thread.history[1].meta.ecs_id();
+
+        thread.history[1].content = "Hi there! How can I help?".into();
+        store.commit(&mut thread).await.unwrap();
+        let second_reply = thread.history[1].meta.ecs_id();
+        let mut draft = thread.clone();
+
+        thread.name = "Support (escalated)".into();
+        thread
+            .history
+            .push(ChatMessage::new(MessageRole::User, "Thanks"));
+        store.commit(&mut thread).await.unwrap();
+
+        draft.name = "Support (draft)".into();
+        store.commit(&mut draft).await.unwrap();
+
+        let lineage = thread.meta.lineage_id();
+        let versions = store.versions::<ChatThread>(lineage).await.unwrap();
+        assert_eq!(versions.len(), 4);
+        Some(History {
+            url,
+            lineage,
+            versions,
+            reply: [first_reply, second_reply],
+            thanks: thread.history[2].meta.ecs_id(),
+            harness,
+        })
+    }
+
+    /// Runs `verso --db URL ARGS`.
+    pub fn verso(&self, args: &[&str]) -> Run {
+        let mut all = vec!["--db", self.url.as_str()];
+        all.extend_from_slice(args);
+        verso(&all)
+    }
+
+    /// Version `n` of the thread (0: v1 ... 3: the branch).
+    pub fn version(&self, n: usize) -> String {
+        self.versions[n].ecs_id.to_string()
+    }
+
+    /// When version `n` was created, as verso prints it.
+    pub fn time(&self, n: usize) -> String {
+        self.versions[n]
+            .created_at
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string()
+    }
+
+    /// Removes the database.
+    pub async fn finish(self) {
+        self.harness.finish().await;
+    }
+}
+
+/// One `#[tokio::test]` per case of [`cases`], on `backend`.
+#[macro_export]
+macro_rules! cli_cases {
+    ($backend:expr) => {
+        $crate::cli_cases!(@each $backend;
+            types_lists_each_type_with_its_counts,
+            lineages_lists_versions_and_head_times,
+            log_shows_the_lineage_newest_first_with_what_changed,
+            show_draws_a_version_with_its_fields_and_children,
+            diff_reports_fields_and_children,
+            tree_draws_the_branches,
+            tree_exports_dot_that_graphviz_renders_and_mermaid,
+            errors_name_the_problem_and_exit_with_1,
+            usage_errors_exit_with_2,
+        );
+    };
+    (@each $backend:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let Some(history) = support::History::write($backend).await else {
+                    return;
+                };
+                support::cases::$case(&history);
+                history.finish().await;
+            }
+        )*
+    };
+}
