@@ -70,3 +70,8 @@ pub mod drivers {
     #[cfg(feature = "sqlite")]
     pub use verso_sqlite::SqliteDriver;
 }
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
