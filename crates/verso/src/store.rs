@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use verso_core::{
-    apply_commit, plan_commit, reachable_types, CommitReport, Driver, EntityType, Node, Result,
-    Stats,
+    apply_commit, plan_commit, reachable_types, CommitPlan, CommitReport, DbErrorKind, Driver,
+    EntityType, Error, Node, Result, Stats, VersionQuery,
 };
 
 /// A Verso store on one backend. Cheap to share: wrap it in an `Arc`.
@@ -88,10 +88,46 @@ impl Store {
         if planned.plan.is_empty() {
             return Ok(planned.report);
         }
-        let row_ids = self.driver.commit(&planned.plan).await?;
+        let row_ids = match self.driver.commit(&planned.plan).await {
+            Ok(row_ids) => row_ids,
+            Err(error) => return Err(self.explain_commit_failure(&planned.plan, error).await),
+        };
         let report = planned.report.clone();
         apply_commit(root, planned, &row_ids);
         Ok(report)
+    }
+
+    /// A unique violation means a version of the plan is stored already:
+    /// a copy of a never-stored entity that was committed elsewhere first.
+    /// Finds which one, so the error names its type and id.
+    async fn explain_commit_failure(&self, plan: &CommitPlan, error: Error) -> Error {
+        if !matches!(
+            error,
+            Error::Database {
+                kind: DbErrorKind::UniqueViolation,
+                ..
+            }
+        ) {
+            return error;
+        }
+        for batch in &plan.batches {
+            let ids = batch.rows.iter().map(|row| row.ecs_id).collect();
+            let stored = self
+                .driver
+                .select_versions(batch.entity_type, &VersionQuery::ecs_ids(ids))
+                .await;
+            if let Some(version) = stored.ok().and_then(|found| found.into_iter().next()) {
+                return Error::InvalidInput {
+                    type_name: batch.entity_type.name.to_string(),
+                    id: version.ecs_id,
+                    detail: "this version is stored already: a copy of this entity was \
+                             committed before this one; put the committed copy (or one \
+                             loaded from the store) in the tree instead"
+                        .into(),
+                };
+            }
+        }
+        error
     }
 }
 

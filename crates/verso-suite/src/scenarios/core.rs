@@ -504,3 +504,25 @@ pub async fn clones_share_no_state_with_the_store(store: &Store) {
         "editing a loaded copy does not touch storage"
     );
 }
+
+pub async fn a_second_copy_of_a_new_entity_is_an_error_naming_it(store: &Store) {
+    let message = ChatMessage::new(MessageRole::User, "copied before storing");
+    let mut first = ChatThread::new("first", vec![message.clone()]);
+    let mut second = ChatThread::new("second", vec![message.clone()]);
+    store.commit(&mut first).await.unwrap();
+    let before = second.clone();
+    match store.commit(&mut second).await {
+        Err(Error::InvalidInput { type_name, id, .. }) => {
+            assert_eq!(
+                (type_name.as_str(), id),
+                ("ChatMessage", message.meta.ecs_id())
+            );
+        }
+        other => panic!("expected InvalidInput naming the message, got {other:?}"),
+    }
+    assert_eq!(second, before, "the working copy is untouched");
+    assert!(matches!(
+        store.get::<ChatThread>(second.meta.ecs_id()).await,
+        Err(Error::NotFound { .. })
+    ));
+}
