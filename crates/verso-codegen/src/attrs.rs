@@ -71,12 +71,19 @@ impl ContainerAttrs {
         errors.finish(parsed)
     }
 
-    /// The table name: the `table` option, or the snake_case type name.
-    pub fn table_name(&self, type_name: &str) -> String {
-        match &self.table {
+    /// The type name of the entity type `ident` (without `r#`) and its
+    /// table name (the `table` option, or the snake_case type name), as
+    /// literals spanned on `ident`.
+    pub fn entity_names(&self, ident: &Ident) -> (LitStr, LitStr) {
+        let type_name = unraw(ident);
+        let table = match &self.table {
             Some(lit) => lit.value(),
-            None => snake_case(type_name),
-        }
+            None => snake_case(&type_name),
+        };
+        (
+            LitStr::new(&type_name, ident.span()),
+            LitStr::new(&table, ident.span()),
+        )
     }
 
     /// The path generated code uses for Verso items; `::verso` by default.
@@ -184,6 +191,27 @@ impl VariantOf {
             VariantOf::Entity => "discriminator",
             VariantOf::Field => "stored name",
         }
+    }
+
+    /// The error for an enum without variants.
+    pub fn no_variant_message(self) -> &'static str {
+        match self {
+            VariantOf::Entity => "a polymorphic entity needs at least one variant, such as `Text(TextNote)` wrapping an entity struct",
+            VariantOf::Field => "an enum without variants has no value to store: `#[derive(Field)]` needs at least one variant",
+        }
+    }
+
+    /// The error for the variants `first` and `second`, both stored as
+    /// `value`.
+    pub fn duplicate_message(self, first: &Ident, second: &Ident, value: &str) -> String {
+        let another = match self {
+            VariantOf::Entity => "discriminator",
+            VariantOf::Field => "name",
+        };
+        format!(
+            "variants `{first}` and `{second}` are both stored as {value:?}: give one another {another} with `#[verso({} = \"...\")]`",
+            self.key()
+        )
     }
 }
 

@@ -6,7 +6,9 @@
 //! entity types, and delegates each `Node` and `Entity` method to the
 //! variant at hand through it.
 
-use crate::attrs::{self, ContainerAttrs, Errors, VariantOf};
+use crate::attrs::{self, Errors, VariantOf};
+use crate::impls::{entity_impl, node_impl, NodeBodies};
+use crate::{container, variants};
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -29,6 +31,65 @@ struct Model<'a> {
     variants: Vec<Variant<'a>>,
 }
 
+/// The entity type `variant` wraps, or `None` (with the problem in
+/// `errors`) when it does not wrap exactly one.
+fn wrapped_type<'a>(variant: &'a syn::Variant, errors: &mut Errors) -> Option<&'a Type> {
+    match &variant.fields {
+        Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+            let field = &fields.unnamed[0];
+            attrs::reject_verso_attrs(
+                &field.attrs,
+                "verso attributes are not supported on the field of an enum variant: put field attributes on the fields of the variant's entity struct",
+                errors,
+            );
+            Some(&field.ty)
+        }
+        Fields::Unnamed(fields) if fields.unnamed.is_empty() => {
+            errors.push_at(
+                fields.span(),
+                format!(
+                    "variant `{}` holds no entity: each variant of a polymorphic entity wraps exactly one entity struct, as in `{}(SomeEntity)`",
+                    variant.ident, variant.ident
+                ),
+            );
+            None
+        }
+        Fields::Unnamed(fields) => {
+            // Spanned on the surplus fields, from the first to the last.
+            let surplus = fields.unnamed.iter().skip(1);
+            errors.push(syn::Error::new_spanned(
+                quote!(#(#surplus),*),
+                format!(
+                    "variant `{}` has {} fields: each variant of a polymorphic entity wraps exactly one entity struct; move the other fields into that struct",
+                    variant.ident,
+                    fields.unnamed.len()
+                ),
+            ));
+            None
+        }
+        Fields::Named(fields) => {
+            errors.push_at(
+                fields.span(),
+                format!(
+                    "struct-like variants are not supported: declare the fields in an entity struct and wrap it, as in `{}(SomeEntity)`",
+                    variant.ident
+                ),
+            );
+            None
+        }
+        Fields::Unit => {
+            errors.push_at(
+                variant.ident.span(),
+                format!(
+                    "unit variants are not supported: each variant of a polymorphic entity wraps exactly one entity struct, as in `{}(SomeEntity)`",
+                    variant.ident
+                ),
+            );
+            None
+        }
+    }
+}
+
 /// Expands `#[derive(Entity)]` on the enum `input`, whose data is `data`.
 pub(crate) fn expand(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenStream> {
     let model = Model::new(input, data)?;
@@ -38,115 +99,27 @@ pub(crate) fn expand(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenS
 impl<'a> Model<'a> {
     fn new(input: &'a DeriveInput, data: &'a DataEnum) -> syn::Result<Self> {
         let ident = &input.ident;
-        crate::reject_generics(
-            &input.generics,
-            "generic entity types are not supported: every entity type has one fixed table and column set",
-        )?;
-
-        let mut errors = Errors::default();
-        let container = ContainerAttrs::parse(&input.attrs).unwrap_or_else(|e| {
-            errors.push(e);
-            ContainerAttrs::default()
-        });
-        if data.variants.is_empty() {
-            errors.push_at(
-                ident.span(),
-                "a polymorphic entity needs at least one variant, such as `Text(TextNote)` wrapping an entity struct",
-            );
-        }
-
-        let mut variants: Vec<Variant<'a>> = Vec::with_capacity(data.variants.len());
-        // Every discriminator so far, including those of malformed variants.
-        let mut seen: Vec<(&Ident, String)> = Vec::with_capacity(data.variants.len());
-        for variant in &data.variants {
-            let explicit = attrs::parse_variant(&variant.attrs, VariantOf::Entity, &mut errors);
-            let ty = match &variant.fields {
-                Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
-                    let field = &fields.unnamed[0];
-                    attrs::reject_verso_attrs(
-                        &field.attrs,
-                        "verso attributes are not supported on the field of an enum variant: put field attributes on the fields of the variant's entity struct",
-                        &mut errors,
-                    );
-                    Some(&field.ty)
-                }
-                Fields::Unnamed(fields) if fields.unnamed.is_empty() => {
-                    errors.push_at(
-                        fields.span(),
-                        format!(
-                            "variant `{}` holds no entity: each variant of a polymorphic entity wraps exactly one entity struct, as in `{}(SomeEntity)`",
-                            variant.ident, variant.ident
-                        ),
-                    );
-                    None
-                }
-                Fields::Unnamed(fields) => {
-                    // Spanned on the surplus fields, from the first to the last.
-                    let surplus = fields.unnamed.iter().skip(1);
-                    errors.push(syn::Error::new_spanned(
-                        quote!(#(#surplus),*),
-                        format!(
-                            "variant `{}` has {} fields: each variant of a polymorphic entity wraps exactly one entity struct; move the other fields into that struct",
-                            variant.ident,
-                            fields.unnamed.len()
-                        ),
-                    ));
-                    None
-                }
-                Fields::Named(fields) => {
-                    errors.push_at(
-                        fields.span(),
-                        format!(
-                            "struct-like variants are not supported: declare the fields in an entity struct and wrap it, as in `{}(SomeEntity)`",
-                            variant.ident
-                        ),
-                    );
-                    None
-                }
-                Fields::Unit => {
-                    errors.push_at(
-                        variant.ident.span(),
-                        format!(
-                            "unit variants are not supported: each variant of a polymorphic entity wraps exactly one entity struct, as in `{}(SomeEntity)`",
-                            variant.ident
-                        ),
-                    );
-                    None
-                }
-            };
-
-            let discriminator = explicit.unwrap_or_else(|| {
-                LitStr::new(
-                    &attrs::snake_case(&attrs::unraw(&variant.ident)),
-                    variant.ident.span(),
-                )
-            });
-            let value = discriminator.value();
-            if let Some((first, _)) = seen.iter().find(|(_, seen)| *seen == value) {
-                errors.push_at(
-                    discriminator.span(),
-                    format!(
-                        "variants `{first}` and `{}` are both stored as {value:?}: give one another discriminator with `#[verso(variant = \"...\")]`",
-                        variant.ident,
-                    ),
-                );
-            }
-            seen.push((&variant.ident, value));
-            if let Some(ty) = ty {
-                variants.push(Variant {
-                    ident: &variant.ident,
-                    ty,
-                    discriminator,
-                });
-            }
-        }
+        let (container, mut errors) = container::check_entity(input)?;
+        // Every discriminator is checked, including those of malformed
+        // variants; only well-formed ones are kept.
+        let variants: Vec<Variant<'a>> =
+            variants::check(ident, data, VariantOf::Entity, &mut errors, wrapped_type)
+                .into_iter()
+                .filter_map(|checked| {
+                    Some(Variant {
+                        ident: &checked.variant.ident,
+                        ty: checked.shape?,
+                        discriminator: checked.name,
+                    })
+                })
+                .collect();
         errors.finish(())?;
 
-        let type_name = attrs::unraw(ident);
+        let (type_name, table) = container.entity_names(ident);
         Ok(Model {
             ident,
-            type_name: LitStr::new(&type_name, ident.span()),
-            table: LitStr::new(&container.table_name(&type_name), ident.span()),
+            type_name,
+            table,
             krate: container.crate_path(),
             variants,
         })
@@ -227,34 +200,17 @@ impl<'a> Model<'a> {
         let each_mut = self.match_self(|index, span| {
             quote_spanned!(span=> Self::__verso_layout().for_each_child_mut(#index, node, visit))
         });
-        quote! {
-            #[automatically_derived]
-            impl #krate::Node for #ident {
-                fn node_type(&self) -> &'static #krate::EntityType {
-                    <Self as #krate::Entity>::entity_type()
-                }
-
-                fn meta(&self) -> &#krate::Meta {
-                    #meta
-                }
-
-                fn meta_mut(&mut self) -> &mut #krate::Meta {
-                    #meta_mut
-                }
-
-                fn column_values(&self) -> #krate::Result<::std::vec::Vec<#krate::Value>> {
-                    #values
-                }
-
-                fn for_each_child(&self, visit: &mut dyn ::std::ops::FnMut(usize, &dyn #krate::Node)) {
-                    #each
-                }
-
-                fn for_each_child_mut(&mut self, visit: &mut dyn ::std::ops::FnMut(usize, &mut dyn #krate::Node)) {
-                    #each_mut
-                }
-            }
-        }
+        node_impl(
+            ident,
+            krate,
+            NodeBodies {
+                meta,
+                meta_mut,
+                column_values: values,
+                for_each_child: each,
+                for_each_child_mut: each_mut,
+            },
+        )
     }
 
     fn entity_impl(&self) -> TokenStream {
@@ -273,31 +229,25 @@ impl<'a> Model<'a> {
                 )
             }
         });
-        quote! {
-            #[automatically_derived]
-            impl #krate::Entity for #ident {
-                fn entity_type() -> &'static #krate::EntityType {
-                    Self::__verso_layout().entity_type()
-                }
-
-                fn decode(
-                    row: &#krate::StoredRow,
-                    assembly: &mut #krate::Assembly<'_>,
-                ) -> #krate::Result<Self> {
-                    let layout = Self::__verso_layout();
-                    match layout.variant_of(row)? {
-                        #(#arms,)*
-                        // `variant_of` only returns indexes of declared
-                        // variants; report rather than panic if it did not.
-                        other => ::std::result::Result::Err(#krate::Error::Decode {
-                            type_name: ::std::string::String::from(#type_name),
-                            id: row.meta.ecs_id,
-                            column: ::std::string::String::from(#krate::VARIANT_COLUMN),
-                            detail: ::std::format!("no variant number {other}"),
-                        }),
-                    }
-                }
+        let decode = quote! {
+            let layout = Self::__verso_layout();
+            match layout.variant_of(row)? {
+                #(#arms,)*
+                // `variant_of` only returns indexes of declared
+                // variants; report rather than panic if it did not.
+                other => ::std::result::Result::Err(#krate::Error::Decode {
+                    type_name: ::std::string::String::from(#type_name),
+                    id: row.meta.ecs_id,
+                    column: ::std::string::String::from(#krate::VARIANT_COLUMN),
+                    detail: ::std::format!("no variant number {other}"),
+                }),
             }
-        }
+        };
+        entity_impl(
+            ident,
+            krate,
+            quote!(Self::__verso_layout().entity_type()),
+            decode,
+        )
     }
 }

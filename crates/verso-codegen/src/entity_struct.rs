@@ -1,7 +1,9 @@
 //! `#[derive(Entity)]` on a struct: one table, one column per scalar or JSON
 //! field, one child field per `#[verso(child)]` field.
 
-use crate::attrs::{self, ContainerAttrs, Errors, FieldRole};
+use crate::attrs::{self, FieldRole};
+use crate::container;
+use crate::impls::{entity_impl, node_impl, NodeBodies};
 use proc_macro2::{Literal, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -55,10 +57,7 @@ pub(crate) fn expand(input: &DeriveInput, data: &DataStruct) -> syn::Result<Toke
 impl<'a> Model<'a> {
     fn new(input: &'a DeriveInput, data: &'a DataStruct) -> syn::Result<Self> {
         let ident = &input.ident;
-        crate::reject_generics(
-            &input.generics,
-            "generic entity types are not supported: every entity type has one fixed table and column set",
-        )?;
+        let (container, mut errors) = container::check_entity(input)?;
         let named = match &data.fields {
             Fields::Named(named) => named,
             Fields::Unnamed(fields) => {
@@ -74,12 +73,6 @@ impl<'a> Model<'a> {
                 ))
             }
         };
-
-        let mut errors = Errors::default();
-        let container = ContainerAttrs::parse(&input.attrs).unwrap_or_else(|e| {
-            errors.push(e);
-            ContainerAttrs::default()
-        });
 
         // Sort the fields by role; a plain field whose type is called `Meta`
         // is the metadata unless another field is marked `#[verso(meta)]`.
@@ -154,11 +147,11 @@ impl<'a> Model<'a> {
         errors.finish(())?;
 
         let meta_field = &named.named[meta_fields[0]];
-        let type_name = attrs::unraw(ident);
+        let (type_name, table) = container.entity_names(ident);
         Ok(Model {
             ident,
-            type_name: LitStr::new(&type_name, ident.span()),
-            table: LitStr::new(&container.table_name(&type_name), ident.span()),
+            type_name,
+            table,
             krate: container.crate_path(),
             meta: meta_field.ident.as_ref().expect("named fields have names"),
             columns,
@@ -229,34 +222,17 @@ impl<'a> Model<'a> {
             each_mut.push(quote!(let _ = visit;));
         }
 
-        quote! {
-            #[automatically_derived]
-            impl #krate::Node for #ident {
-                fn node_type(&self) -> &'static #krate::EntityType {
-                    <Self as #krate::Entity>::entity_type()
-                }
-
-                fn meta(&self) -> &#krate::Meta {
-                    &self.#meta
-                }
-
-                fn meta_mut(&mut self) -> &mut #krate::Meta {
-                    &mut self.#meta
-                }
-
-                fn column_values(&self) -> #krate::Result<::std::vec::Vec<#krate::Value>> {
-                    ::std::result::Result::Ok(#values)
-                }
-
-                fn for_each_child(&self, visit: &mut dyn ::std::ops::FnMut(usize, &dyn #krate::Node)) {
-                    #(#each)*
-                }
-
-                fn for_each_child_mut(&mut self, visit: &mut dyn ::std::ops::FnMut(usize, &mut dyn #krate::Node)) {
-                    #(#each_mut)*
-                }
-            }
-        }
+        node_impl(
+            ident,
+            krate,
+            NodeBodies {
+                meta: quote!(&self.#meta),
+                meta_mut: quote!(&mut self.#meta),
+                column_values: quote!(::std::result::Result::Ok(#values)),
+                for_each_child: quote!(#(#each)*),
+                for_each_child_mut: quote!(#(#each_mut)*),
+            },
+        )
     }
 
     fn entity_impl(&self) -> TokenStream {
@@ -325,31 +301,23 @@ impl<'a> Model<'a> {
             }
         });
 
-        quote! {
-            #[automatically_derived]
-            impl #krate::Entity for #ident {
-                fn entity_type() -> &'static #krate::EntityType {
-                    static COLUMNS: &[#krate::Column] = &[#(#columns),*];
-                    static CHILDREN: &[#krate::ChildField] = &[#(#children),*];
-                    static TYPE: #krate::EntityType = #krate::EntityType {
-                        name: #type_name,
-                        table: #table,
-                        columns: COLUMNS,
-                        children: CHILDREN,
-                    };
-                    &TYPE
-                }
-
-                fn decode(
-                    row: &#krate::StoredRow,
-                    assembly: &mut #krate::Assembly<'_>,
-                ) -> #krate::Result<Self> {
-                    ::std::result::Result::Ok(Self {
-                        #(#inits),*
-                    })
-                }
-            }
-        }
+        let entity_type = quote! {
+            static COLUMNS: &[#krate::Column] = &[#(#columns),*];
+            static CHILDREN: &[#krate::ChildField] = &[#(#children),*];
+            static TYPE: #krate::EntityType = #krate::EntityType {
+                name: #type_name,
+                table: #table,
+                columns: COLUMNS,
+                children: CHILDREN,
+            };
+            &TYPE
+        };
+        let decode = quote! {
+            ::std::result::Result::Ok(Self {
+                #(#inits),*
+            })
+        };
+        entity_impl(ident, krate, entity_type, decode)
     }
 }
 

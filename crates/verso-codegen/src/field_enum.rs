@@ -1,7 +1,8 @@
 //! `#[derive(Field)]` on an enum of unit variants: one text column holding
 //! the variant's stored name (snake_case of the variant name by default).
 
-use crate::attrs::{self, ContainerAttrs, Errors, VariantOf};
+use crate::attrs::{self, VariantOf};
+use crate::{container, variants};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
@@ -29,26 +30,8 @@ pub(crate) fn expand(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenS
 impl<'a> Model<'a> {
     fn new(input: &'a DeriveInput, data: &'a DataEnum) -> syn::Result<Self> {
         let ident = &input.ident;
-        crate::reject_generics(
-            &input.generics,
-            "generic field types are not supported: `#[derive(Field)]` stores an enum of unit variants as text",
-        )?;
-
-        let mut errors = Errors::default();
-        let container = ContainerAttrs::parse_field_type(&input.attrs).unwrap_or_else(|e| {
-            errors.push(e);
-            ContainerAttrs::default()
-        });
-        if data.variants.is_empty() {
-            errors.push_at(
-                ident.span(),
-                "an enum without variants has no value to store: `#[derive(Field)]` needs at least one variant",
-            );
-        }
-
-        let mut variants: Vec<Variant<'a>> = Vec::with_capacity(data.variants.len());
-        for variant in &data.variants {
-            let explicit = attrs::parse_variant(&variant.attrs, VariantOf::Field, &mut errors);
+        let (container, mut errors) = container::check_field_type(input)?;
+        let unit_only = |variant: &syn::Variant, errors: &mut attrs::Errors| {
             if !matches!(variant.fields, Fields::Unit) {
                 errors.push_at(
                     variant.fields.span(),
@@ -58,28 +41,15 @@ impl<'a> Model<'a> {
                     ),
                 );
             }
-            let stored = explicit.unwrap_or_else(|| {
-                LitStr::new(
-                    &attrs::snake_case(&attrs::unraw(&variant.ident)),
-                    variant.ident.span(),
-                )
-            });
-            if let Some(first) = variants.iter().find(|v| v.stored.value() == stored.value()) {
-                errors.push_at(
-                    stored.span(),
-                    format!(
-                        "variants `{}` and `{}` are both stored as {:?}: give one another name with `#[verso(rename = \"...\")]`",
-                        first.ident,
-                        variant.ident,
-                        stored.value()
-                    ),
-                );
-            }
-            variants.push(Variant {
-                ident: &variant.ident,
-                stored,
-            });
-        }
+        };
+        let variants: Vec<Variant<'a>> =
+            variants::check(ident, data, VariantOf::Field, &mut errors, unit_only)
+                .into_iter()
+                .map(|checked| Variant {
+                    ident: &checked.variant.ident,
+                    stored: checked.name,
+                })
+                .collect();
         errors.finish(())?;
 
         Ok(Model {

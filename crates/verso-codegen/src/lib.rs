@@ -102,12 +102,15 @@
 #![warn(missing_docs)]
 
 mod attrs;
+mod container;
 mod entity_enum;
 mod entity_struct;
 mod field_enum;
+mod impls;
+mod variants;
 
 use proc_macro2::TokenStream;
-use syn::{Data, DeriveInput, Generics};
+use syn::{Data, DeriveInput};
 
 /// Expands `#[derive(Entity)]` on `input` into the `Node` and `Entity`
 /// implementations, or the errors to report at compile time.
@@ -142,17 +145,5 @@ pub fn expand_field(input: DeriveInput) -> syn::Result<TokenStream> {
             data.union_token.span,
             "`#[derive(Field)]` supports enums of unit variants only, not unions",
         )),
-    }
-}
-
-/// Fails with `message` when `generics` has any parameter (spanned on the
-/// parameters) or a where clause (spanned on it).
-fn reject_generics(generics: &Generics, message: &str) -> syn::Result<()> {
-    if !generics.params.is_empty() {
-        Err(syn::Error::new_spanned(generics, message))
-    } else if let Some(where_clause) = &generics.where_clause {
-        Err(syn::Error::new_spanned(where_clause, message))
-    } else {
-        Ok(())
     }
 }

@@ -5,7 +5,7 @@
 //! the number of tables involved, never on the number of entities.
 
 use crate::catalog::CatalogEntry;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::instrument::Instrument;
 use crate::plan::CommitPlan;
 use crate::schema::EntityType;
@@ -101,6 +101,50 @@ impl LoadRequest {
             .filter(|t| !t.children.is_empty())
             .map(|t| t.name)
             .collect()
+    }
+
+    /// The children the links of `loaded` point to that `loaded` lacks,
+    /// grouped by type for one query per type: the types in the order of
+    /// [`types`](Self::types), the ids of each sorted, each once.
+    ///
+    /// A link to a type the request does not hold means the stored links
+    /// do not match the types: a schema mismatch of the link table.
+    pub fn missing_children(
+        &self,
+        loaded: &LoadedRows,
+    ) -> Result<Vec<(&'static EntityType, Vec<Uuid>)>> {
+        let mut groups: Vec<(&'static EntityType, Vec<Uuid>)> = Vec::new();
+        for link in &loaded.links {
+            if loaded.rows.contains_key(&link.child) {
+                continue;
+            }
+            match groups.iter_mut().find(|(ty, _)| ty.name == link.child_type) {
+                Some((_, ids)) => ids.push(link.child),
+                None => groups.push((self.child_type(&link.child_type)?, vec![link.child])),
+            }
+        }
+        groups.sort_by_key(|(ty, _)| self.types.iter().position(|t| t.name == ty.name));
+        for (_, ids) in &mut groups {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        Ok(groups)
+    }
+
+    /// The type called `name` among the request's types.
+    fn child_type(&self, name: &str) -> Result<&'static EntityType> {
+        self.types
+            .iter()
+            .copied()
+            .find(|t| t.name == name)
+            .ok_or_else(|| Error::SchemaMismatch {
+                table: "verso_links".into(),
+                column: "child_type".into(),
+                detail: format!(
+                    "a link points to type {name}, which {} cannot contain",
+                    self.root_type.name
+                ),
+            })
     }
 }
 

@@ -74,10 +74,12 @@ macro_rules! integer_field {
 }
 integer_field!(i8, i16, i32, i64, u8, u16, u32);
 
+/// `-0.0` is stored as `0.0`: SQLite keeps no sign on zero, and every
+/// backend must read back the same value.
 impl Field for f64 {
     const COLUMN: ColumnType = ColumnType::Float;
     fn to_value(&self) -> Value {
-        Value::Float(*self)
+        Value::Float(if *self == 0.0 { 0.0 } else { *self })
     }
     fn from_value(value: Value) -> Result<Self, String> {
         match value {
@@ -91,7 +93,7 @@ impl Field for f64 {
 impl Field for f32 {
     const COLUMN: ColumnType = ColumnType::Float;
     fn to_value(&self) -> Value {
-        Value::Float(f64::from(*self))
+        f64::from(*self).to_value()
     }
     fn from_value(value: Value) -> Result<Self, String> {
         f64::from_value(value).map(|f| f as f32)
@@ -147,19 +149,39 @@ impl<T: Field> Field for Option<T> {
 /// The column value of the `#[verso(json)]` field `field_name` of `meta`'s
 /// entity of type `ty`; a value serde cannot serialize is an
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming type, id and field.
-pub fn json_to_value<T: Serialize>(
+///
+/// serde_json writes a non-finite float as `null`; a document holding a
+/// `null` is therefore read back once here, so a value that could never be
+/// loaded again is refused now rather than stored.
+pub fn json_to_value<T: Serialize + DeserializeOwned>(
     field: &T,
     ty: &crate::EntityType,
     meta: &crate::Meta,
     field_name: &str,
 ) -> crate::Result<Value> {
-    serde_json::to_value(field)
-        .map(Value::Json)
-        .map_err(|e| crate::Error::InvalidInput {
-            type_name: ty.name.to_string(),
-            id: meta.ecs_id(),
-            detail: format!("field {field_name} cannot be stored as JSON: {e}"),
-        })
+    let invalid = |detail: String| crate::Error::InvalidInput {
+        type_name: ty.name.to_string(),
+        id: meta.ecs_id(),
+        detail: format!("field {field_name} cannot be stored as JSON: {detail}"),
+    };
+    let doc = serde_json::to_value(field).map_err(|e| invalid(e.to_string()))?;
+    if has_null(&doc) {
+        serde_json::from_value::<T>(doc.clone()).map_err(|e| {
+            invalid(format!(
+                "it would not read back ({e}); is a float NaN or infinite?"
+            ))
+        })?;
+    }
+    Ok(Value::Json(doc))
+}
+
+fn has_null(doc: &serde_json::Value) -> bool {
+    match doc {
+        serde_json::Value::Null => true,
+        serde_json::Value::Array(items) => items.iter().any(has_null),
+        serde_json::Value::Object(map) => map.values().any(has_null),
+        _ => false,
+    }
 }
 
 /// Reads a `#[verso(json)]` field back.

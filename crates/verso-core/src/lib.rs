@@ -8,6 +8,7 @@
 
 mod catalog;
 mod content;
+mod deep;
 mod diff;
 mod driver;
 mod entity;
@@ -24,6 +25,7 @@ mod reference;
 mod report;
 mod schema;
 mod tree;
+mod validate;
 mod value;
 
 pub use catalog::CatalogEntry;

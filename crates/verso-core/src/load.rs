@@ -84,7 +84,8 @@ impl<'a> Assembly<'a> {
             .unwrap_or_default();
         let mut items = Vec::with_capacity(ids.len());
         for (_, child) in ids {
-            items.push(self.build::<C::Item>(child).map_err(|e| match e {
+            let built = crate::deep::descend(|| self.build::<C::Item>(child));
+            items.push(built.map_err(|e| match e {
                 Error::NotFound { id, .. } => Error::Decode {
                     type_name: row.entity_type.name.to_string(),
                     id: row.meta.ecs_id,

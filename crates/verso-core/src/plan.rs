@@ -120,7 +120,9 @@ fn apply_node(
     outcomes: &mut std::vec::IntoIter<Outcome>,
     row_ids: &HashMap<Uuid, i64>,
 ) {
-    node.for_each_child_mut(&mut |_, child| apply_node(child, outcomes, row_ids));
+    node.for_each_child_mut(&mut |_, child| {
+        crate::deep::descend(|| apply_node(child, outcomes, row_ids))
+    });
     if let Some(Outcome::Stored {
         ecs_id,
         parent_id,
@@ -156,7 +158,7 @@ impl Planner {
         let mut failure = None;
         node.for_each_child(&mut |field, child| {
             if failure.is_none() {
-                match self.visit(child, false) {
+                match crate::deep::descend(|| self.visit(child, false)) {
                     Ok(id) => children[field].push(id),
                     Err(e) => failure = Some(e),
                 }
@@ -189,6 +191,7 @@ impl Planner {
             self.remember(meta.ecs_id, Arc::new(content), Outcome::Unchanged);
             return Ok(meta.ecs_id);
         }
+        crate::validate::check_values(ty, meta.ecs_id, &content.values)?;
         let (ecs_id, parent_id, created_at) = if meta.stored.is_none() {
             if self.seen.contains_key(&meta.ecs_id) {
                 return Err(Error::InvalidInput {

@@ -9,8 +9,10 @@
 //!   when they have a field of the same name and type; a same-named field of
 //!   another type (or a field named `variant`) gets its own column
 //!   `<variant>_<field>`;
-//! - child fields are shared by name (links record the field name and the
-//!   child's type, so variants may hold different child types under one name).
+//! - child fields are shared when their name and child type agree; a
+//!   same-named field of another child type is a field of its own under the
+//!   same name (a version holds the children of one variant only, and each
+//!   link records its child's type, so loading finds the right table).
 
 use crate::driver::StoredRow;
 use crate::entity::{Entity, Node};
@@ -92,17 +94,18 @@ impl Polymorphic {
                 .children
                 .iter()
                 .map(|c| {
-                    children
-                        .iter()
-                        .position(|s| s.name == c.name)
-                        .unwrap_or_else(|| {
+                    let shared = children.iter().position(|s| s.name == c.name);
+                    match shared {
+                        Some(slot) if children[slot].target.name() == c.target.name() => slot,
+                        _ => {
                             children.push(ChildField {
                                 name: c.name,
                                 kind: ChildKind::Many,
                                 target: c.target,
                             });
                             children.len() - 1
-                        })
+                        }
+                    }
                 })
                 .collect();
             layouts.push(VariantLayout {

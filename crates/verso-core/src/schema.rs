@@ -20,13 +20,6 @@ pub struct EntityType {
     pub children: &'static [ChildField],
 }
 
-impl EntityType {
-    /// The index of the child field called `name`.
-    pub fn child_index(&self, name: &str) -> Option<usize> {
-        self.children.iter().position(|c| c.name == name)
-    }
-}
-
 impl PartialEq for EntityType {
     fn eq(&self, other: &Self) -> bool {
         self.name == other.name && self.table == other.table

@@ -82,14 +82,19 @@ impl Assembly<'_> {
                     column: field.name.to_string(),
                     detail,
                 };
-                if self.row(child).is_none() {
+                let Some(child_row) = self.row(child) else {
                     return Err(broken(format!("child {child} is missing")));
-                }
+                };
                 if path.contains(&child) {
                     return Err(broken(format!("child {child} contains itself")));
                 }
+                if child_row.entity_type.name != field.target.name() {
+                    // A polymorphic type may have two child fields of one
+                    // name; each takes the children of its own type.
+                    continue;
+                }
                 path.push(child);
-                versions.push(self.subtree(child, path)?);
+                versions.push(crate::deep::descend(|| self.subtree(child, path))?);
                 path.pop();
             }
             children.push(ChildList {

@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use uuid::Uuid;
 use verso_core::{
@@ -41,7 +41,7 @@ struct Table {
     entity_type: &'static EntityType,
     /// The stored columns (name, type), in row order: those of the type
     /// that created the table, then any nullable column added later.
-    layout: Vec<(&'static str, ColumnType)>,
+    layout: Vec<StoredColumn>,
     /// Rows with their values in `layout` order.
     rows: Vec<StoredRow>,
     by_ecs_id: HashMap<Uuid, usize>,
@@ -63,7 +63,7 @@ impl Table {
     fn new(entity_type: &'static EntityType) -> Self {
         Table {
             entity_type,
-            layout: entity_type.columns.iter().map(|c| (c.name, c.ty)).collect(),
+            layout: entity_type.columns.iter().map(StoredColumn::of).collect(),
             rows: Vec::new(),
             by_ecs_id: HashMap::new(),
             by_lineage: HashMap::new(),
@@ -75,7 +75,7 @@ impl Table {
     fn positions(&self, ty: &EntityType) -> Vec<Option<usize>> {
         ty.columns
             .iter()
-            .map(|c| self.layout.iter().position(|(name, _)| *name == c.name))
+            .map(|c| self.layout.iter().position(|s| s.name == c.name))
             .collect()
     }
 
@@ -95,7 +95,7 @@ impl Table {
 
     /// Checks `ty` against the table as an SQL backend would; returns the
     /// nullable columns to add.
-    fn check(&self, ty: &EntityType) -> Result<Vec<(&'static str, ColumnType)>> {
+    fn check(&self, ty: &EntityType) -> Result<Vec<StoredColumn>> {
         let mismatch = |column: &str, detail: String| Error::SchemaMismatch {
             table: ty.table.to_string(),
             column: column.to_string(),
@@ -112,15 +112,27 @@ impl Table {
         }
         let mut added = Vec::new();
         for column in ty.columns {
-            match self.layout.iter().find(|(name, _)| *name == column.name) {
-                Some((_, found)) if *found == column.ty => {}
-                Some((_, found)) => {
+            match self.layout.iter().find(|s| s.name == column.name) {
+                Some(found) if found.ty != column.ty => {
                     return Err(mismatch(
                         column.name,
-                        format!("expected type {}, found {}", column.ty.name(), found.name()),
+                        format!(
+                            "expected type {}, found {}",
+                            column.ty.name(),
+                            found.ty.name()
+                        ),
                     ))
                 }
-                None if column.nullable => added.push((column.name, column.ty)),
+                Some(found) if column.nullable && !found.nullable => {
+                    return Err(mismatch(
+                        column.name,
+                        "the field is optional but the column is NOT NULL; the column must \
+                         accept NULL"
+                            .into(),
+                    ))
+                }
+                Some(_) => {}
+                None if column.nullable => added.push(StoredColumn::of(column)),
                 None => {
                     return Err(mismatch(
                         column.name,
@@ -131,7 +143,35 @@ impl Table {
                 }
             }
         }
+        for stored in &self.layout {
+            if !stored.nullable && !ty.columns.iter().any(|c| c.name == stored.name) {
+                return Err(mismatch(
+                    stored.name,
+                    "the type has no such field, but the column is NOT NULL, which every \
+                     insert would violate"
+                        .into(),
+                ));
+            }
+        }
         Ok(added)
+    }
+}
+
+/// A column of a table as the memory store keeps it.
+#[derive(Debug, Clone, Copy)]
+struct StoredColumn {
+    name: &'static str,
+    ty: ColumnType,
+    nullable: bool,
+}
+
+impl StoredColumn {
+    fn of(column: &verso_core::Column) -> Self {
+        StoredColumn {
+            name: column.name,
+            ty: column.ty,
+            nullable: column.nullable,
+        }
     }
 }
 
@@ -295,29 +335,15 @@ impl Driver for MemoryDriver {
         self.instrument.query();
         let mut queue: VecDeque<Uuid> = loaded.rows.keys().copied().collect();
         let mut visited: HashSet<Uuid> = queue.iter().copied().collect();
-        let mut children_by_type: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
         while let Some(parent) = queue.pop_front() {
             for link in state.links_by_parent.get(&parent).into_iter().flatten() {
                 loaded.links.push(link.clone());
                 if visited.insert(link.child) {
                     queue.push_back(link.child);
-                    children_by_type
-                        .entry(link.child_type.to_string())
-                        .or_default()
-                        .push(link.child);
                 }
             }
         }
-        for (type_name, ids) in children_by_type {
-            let ty = request
-                .types
-                .iter()
-                .find(|t| t.name == type_name)
-                .ok_or_else(|| Error::SchemaMismatch {
-                    table: "verso_links".into(),
-                    column: "child_type".into(),
-                    detail: format!("a link points to type {type_name}, which is not registered"),
-                })?;
+        for (ty, ids) in request.missing_children(&loaded)? {
             self.instrument.query();
             state.rows_by_ids(ty, &ids, &mut loaded)?;
         }
@@ -336,7 +362,7 @@ impl Driver for MemoryDriver {
             VersionFilter::All => table.rows.iter().map(|r| r.meta.clone()).collect(),
             VersionFilter::In { column, ids } => {
                 let wanted: HashSet<&Uuid> = ids.iter().collect();
-                let position = table.layout.iter().position(|(name, _)| name == column);
+                let position = table.layout.iter().position(|s| s.name == *column);
                 table
                     .rows
                     .iter()

@@ -2,6 +2,7 @@
 
 use crate::error::{db_error, sqlstate, UNDEFINED_TABLE};
 use crate::sql;
+use sea_query::PostgresQueryBuilder;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use verso_core::{CatalogEntry, EntityType, Error, Instrument, LineageSummary, Result, TypeCounts};
@@ -40,32 +41,22 @@ pub(crate) async fn count_versions(
     instrument: &Instrument,
     types: &[&'static EntityType],
 ) -> Result<Vec<TypeCounts>> {
-    let mut counts = vec![
-        TypeCounts {
-            lineages: 0,
-            versions: 0
-        };
-        types.len()
-    ];
     if types.is_empty() {
-        return Ok(counts);
+        return Ok(Vec::new());
     }
     instrument.query();
-    let rows = sqlx::query(&sql::count_versions(types))
+    let sql = verso_sql::count_versions(types).to_string(PostgresQueryBuilder);
+    let rows = sqlx::query(&sql)
         .persistent(false)
         .fetch_all(pool)
         .await
         .map_err(db_error)?;
-    for row in &rows {
-        let index: i64 = row.try_get(0).map_err(db_error)?;
-        let versions: i64 = row.try_get(1).map_err(db_error)?;
-        let lineages: i64 = row.try_get(2).map_err(db_error)?;
-        counts[index as usize] = TypeCounts {
-            lineages: lineages as u64,
-            versions: versions as u64,
-        };
-    }
-    Ok(counts)
+    let rows = rows
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db_error)?;
+    Ok(verso_sql::type_counts(types.len(), rows))
 }
 
 /// Every lineage of `ty` with its count and newest version, in one statement.
@@ -75,10 +66,8 @@ pub(crate) async fn lineages(
     ty: &'static EntityType,
 ) -> Result<Vec<LineageSummary>> {
     instrument.query();
-    let rows = sqlx::query(&sql::lineages(ty))
-        .fetch_all(pool)
-        .await
-        .map_err(db_error)?;
+    let sql = verso_sql::lineages(ty).to_string(PostgresQueryBuilder);
+    let rows = sqlx::query(&sql).fetch_all(pool).await.map_err(db_error)?;
     rows.iter()
         .map(|row| {
             summary(row).map_err(|e| Error::Decode {

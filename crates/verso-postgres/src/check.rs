@@ -1,8 +1,9 @@
 //! Comparing an existing table with the columns it should have.
 
-use crate::ddl::{field_nullable, information_schema_type};
+use crate::dialect::Postgres;
 use std::collections::BTreeMap;
 use verso_core::{ColumnType, EntityType, Error, Result};
+use verso_sql::{Dialect, LayoutColumn, CATALOG_COLUMNS, ID_COLUMN, LINK_COLUMNS, VERSION_COLUMNS};
 
 /// One column as `information_schema.columns` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,47 +32,36 @@ impl ExpectedColumn {
     fn new(name: &'static str, ty: ColumnType, nullable: bool) -> Self {
         ExpectedColumn {
             name,
-            data_type: information_schema_type(ty),
+            data_type: Postgres.column_type(ty),
             nullable,
         }
+    }
+
+    fn layout(column: &LayoutColumn) -> Self {
+        Self::new(column.name, column.ty, column.nullable)
     }
 }
 
 /// The columns of `ty`'s table: metadata, then one per field.
 pub(crate) fn entity_columns(ty: &EntityType) -> Vec<ExpectedColumn> {
-    let mut columns = vec![
-        ExpectedColumn::new("id", ColumnType::Int, false),
-        ExpectedColumn::new("ecs_id", ColumnType::Uuid, false),
-        ExpectedColumn::new("lineage_id", ColumnType::Uuid, false),
-        ExpectedColumn::new("parent_id", ColumnType::Uuid, true),
-        ExpectedColumn::new("created_at", ColumnType::Timestamp, false),
-    ];
+    let mut columns = vec![ExpectedColumn::new(ID_COLUMN, ColumnType::Int, false)];
+    columns.extend(VERSION_COLUMNS.iter().map(ExpectedColumn::layout));
     columns.extend(
         ty.columns
             .iter()
-            .map(|c| ExpectedColumn::new(c.name, c.ty, field_nullable(c))),
+            .map(|c| ExpectedColumn::new(c.name, c.ty, Postgres.field_nullable(c))),
     );
     columns
 }
 
 /// The columns of the link table.
 pub(crate) fn link_columns() -> Vec<ExpectedColumn> {
-    vec![
-        ExpectedColumn::new("parent_ecs_id", ColumnType::Uuid, false),
-        ExpectedColumn::new("field", ColumnType::Text, false),
-        ExpectedColumn::new("position", ColumnType::Int, false),
-        ExpectedColumn::new("child_ecs_id", ColumnType::Uuid, false),
-        ExpectedColumn::new("child_type", ColumnType::Text, false),
-    ]
+    LINK_COLUMNS.iter().map(ExpectedColumn::layout).collect()
 }
 
 /// The columns of the catalog table.
 pub(crate) fn catalog_columns() -> Vec<ExpectedColumn> {
-    vec![
-        ExpectedColumn::new("type_name", ColumnType::Text, false),
-        ExpectedColumn::new("table_name", ColumnType::Text, false),
-        ExpectedColumn::new("definition", ColumnType::Json, false),
-    ]
+    CATALOG_COLUMNS.iter().map(ExpectedColumn::layout).collect()
 }
 
 /// What to do about an existing table whose columns differ.

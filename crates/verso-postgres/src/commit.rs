@@ -1,14 +1,15 @@
 //! Storing a commit plan in one transaction: `BEGIN`, one `UNNEST` insert
 //! per table, one for the links, `COMMIT`.
 
-use crate::ddl::field_nullable;
+use crate::dialect::Postgres;
 use crate::encode::ArrayColumn;
 use crate::error::db_error;
-use crate::sql::{insert_columns, insert_unnest, LINKS_TABLE, LINK_COLUMNS};
+use crate::sql::{insert_columns, insert_unnest};
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{CommitPlan, Error, Instrument, Result, TableBatch};
+use verso_sql::{Dialect, LINKS_TABLE, LINK_COLUMNS};
 
 /// One insert with its whole batch bound as one array per column.
 #[derive(Debug)]
@@ -27,7 +28,7 @@ pub(crate) fn prepare(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
     }
     if !plan.links.is_empty() {
         inserts.push(BatchInsert {
-            sql: insert_unnest(LINKS_TABLE, &LINK_COLUMNS, false),
+            sql: insert_unnest(LINKS_TABLE, &LINK_COLUMNS.map(|c| (c.name, c.ty)), false),
             arrays: vec![
                 ArrayColumn::Uuid(plan.links.iter().map(|l| Some(l.parent)).collect()),
                 ArrayColumn::Text(
@@ -79,7 +80,7 @@ fn prepare_batch(batch: &TableBatch) -> Result<BatchInsert> {
             )));
         }
         for ((column, value), array) in ty.columns.iter().zip(&row.values).zip(&mut fields) {
-            if matches!(value, verso_core::Value::Null) && !field_nullable(column) {
+            if matches!(value, verso_core::Value::Null) && !Postgres.field_nullable(column) {
                 return Err(invalid(format!("column {} is not nullable", column.name)));
             }
             array

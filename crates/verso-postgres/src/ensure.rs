@@ -4,12 +4,14 @@
 use crate::check::{
     catalog_columns, check_table, entity_columns, link_columns, FoundColumn, Missing,
 };
-use crate::ddl;
+use crate::dialect::Postgres;
 use crate::error::db_error;
-use crate::sql::{CATALOG_TABLE, LINKS_TABLE, LOCK_SCHEMA, UPSERT_CATALOG};
+use crate::sql::{LOCK_SCHEMA, UPSERT_CATALOG};
+use sea_query::PostgresQueryBuilder;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::BTreeMap;
-use verso_core::{EntityType, Error, Instrument, Result};
+use verso_core::{ColumnType, EntityType, Error, Instrument, Result};
+use verso_sql::{CATALOG_TABLE, LINKS_TABLE};
 
 /// Columns of the tables of interest in the current schema.
 const EXISTING_COLUMNS: &str = "SELECT table_name::text, column_name::text, data_type::text, \
@@ -75,7 +77,7 @@ async fn ensure_in(
         if let Some(found) = existing.get(ty.table) {
             let expected = entity_columns(ty);
             for column in check_table(ty.table, &expected, found, Missing::AddNullable)? {
-                statements.push(ddl::add_nullable_column(ty, column.name));
+                statements.push(add_nullable_column(ty, column.name));
             }
         }
     }
@@ -87,14 +89,19 @@ async fn ensure_in(
     }
 
     for ty in types.iter().filter(|ty| !existing.contains_key(ty.table)) {
-        statements.push(ddl::create_entity_table(ty));
-        statements.extend(ddl::create_entity_indexes(ty));
+        statements.push(verso_sql::entity_table(ty, &Postgres).to_string(PostgresQueryBuilder));
+        statements.extend(
+            verso_sql::entity_indexes(ty)
+                .iter()
+                .map(|index| index.to_string(PostgresQueryBuilder)),
+        );
     }
     if !existing.contains_key(LINKS_TABLE) {
-        statements.extend(ddl::create_links_table());
+        statements.push(verso_sql::links_table(&Postgres).to_string(PostgresQueryBuilder));
+        statements.push(verso_sql::links_child_index().to_string(PostgresQueryBuilder));
     }
     if !existing.contains_key(CATALOG_TABLE) {
-        statements.push(ddl::create_catalog_table());
+        statements.push(verso_sql::catalog_table(&Postgres).to_string(PostgresQueryBuilder));
     }
     for statement in &statements {
         instrument.query();
@@ -117,6 +124,19 @@ async fn ensure_in(
             .map_err(db_error)?;
     }
     Ok(())
+}
+
+/// `ALTER TABLE ... ADD COLUMN` for the nullable column `name` of `ty` (a
+/// new `Option` field): existing versions read it as `None`. A name that is
+/// no field of `ty` is added as text.
+fn add_nullable_column(ty: &EntityType, name: &str) -> String {
+    let column_type = ty
+        .columns
+        .iter()
+        .find(|c| c.name == name)
+        .map_or(ColumnType::Text, |c| c.ty);
+    verso_sql::add_nullable_column(ty.table, name, column_type, &Postgres)
+        .to_string(PostgresQueryBuilder)
 }
 
 /// The columns of the tables of `types` and of the shared tables that

@@ -1,13 +1,14 @@
 //! Reading: whole trees, version metadata, and the type of an id.
 
 use crate::decode::{link_row, row_meta, stored_row};
+use crate::dialect::Postgres;
 use crate::error::{db_error, sqlstate, UNDEFINED_TABLE};
 use crate::sql;
+use sea_query::PostgresQueryBuilder;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 use verso_core::{
-    EntityType, Error, Instrument, LoadRequest, LoadedRows, Result, RowMeta, VersionFilter,
-    VersionQuery,
+    EntityType, Instrument, LoadRequest, LoadedRows, Result, RowMeta, VersionFilter, VersionQuery,
 };
 
 /// Loads the roots, every link below them (one recursive query), then the
@@ -41,47 +42,15 @@ pub(crate) async fn load(
         .fetch_all(pool)
         .await
         .map_err(db_error)?;
+    for row in &links {
+        loaded.links.push(link_row(row)?);
+    }
     // Child ids by type, in the order of `request.types` for a stable
     // statement order.
-    let mut children: Vec<(&'static EntityType, Vec<Uuid>)> = Vec::new();
-    for row in &links {
-        let link = link_row(row)?;
-        if !loaded.rows.contains_key(&link.child) {
-            let slot = match children.iter().position(|(t, _)| t.name == link.child_type) {
-                Some(slot) => slot,
-                None => {
-                    children.push((child_type(request, &link.child_type)?, Vec::new()));
-                    children.len() - 1
-                }
-            };
-            children[slot].1.push(link.child);
-        }
-        loaded.links.push(link);
-    }
-    children.sort_by_key(|(ty, _)| request.types.iter().position(|t| t.name == ty.name));
-    for (ty, mut ids) in children {
-        ids.sort_unstable();
-        ids.dedup();
+    for (ty, ids) in request.missing_children(&loaded)? {
         select_rows(pool, instrument, ty, &ids, &mut loaded).await?;
     }
     Ok(loaded)
-}
-
-/// The type called `name` among the request's types.
-fn child_type(request: &LoadRequest, name: &str) -> Result<&'static EntityType> {
-    request
-        .types
-        .iter()
-        .copied()
-        .find(|t| t.name == name)
-        .ok_or_else(|| Error::SchemaMismatch {
-            table: sql::LINKS_TABLE.into(),
-            column: "child_type".into(),
-            detail: format!(
-                "a link points to type {name}, which {} cannot contain",
-                request.root_type.name
-            ),
-        })
 }
 
 /// Adds the versions of `ty` among `ids` to `loaded`.
@@ -93,7 +62,8 @@ async fn select_rows(
     loaded: &mut LoadedRows,
 ) -> Result<()> {
     instrument.query();
-    let rows = sqlx::query(&sql::select_by_ids(ty))
+    let sql = verso_sql::select_by_ids(ty, &Postgres).to_string(PostgresQueryBuilder);
+    let rows = sqlx::query(&sql)
         .bind(ids)
         .fetch_all(pool)
         .await
@@ -113,7 +83,7 @@ pub(crate) async fn select_versions(
     query: &VersionQuery,
 ) -> Result<Vec<RowMeta>> {
     instrument.query();
-    let sql = sql::select_versions(ty, query);
+    let sql = verso_sql::select_versions(ty, query, &Postgres).to_string(PostgresQueryBuilder);
     let statement = sqlx::query(&sql);
     let statement = match &query.filter {
         VersionFilter::All => statement,
@@ -149,7 +119,7 @@ pub(crate) async fn find_type(
         return Ok(None);
     }
     let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
-    let union = sql::find_type(&tables, column);
+    let union = verso_sql::find_type(&tables, column, &Postgres).to_string(PostgresQueryBuilder);
     let query = names
         .into_iter()
         .fold(sqlx::query(&union).bind(id), |query, name| query.bind(name));

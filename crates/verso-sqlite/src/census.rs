@@ -2,8 +2,8 @@
 
 use crate::decode::{parse_timestamp, parse_uuid};
 use crate::error::db_error;
-use crate::sql;
 use rusqlite::{Connection, OptionalExtension, Row};
+use sea_query::SqliteQueryBuilder;
 use verso_core::{CatalogEntry, EntityType, Error, Instrument, LineageSummary, Result, TypeCounts};
 
 /// Whether the database has a `verso_catalog` table.
@@ -68,31 +68,18 @@ pub(crate) fn count_versions(
     instrument: &Instrument,
     types: &[&'static EntityType],
 ) -> Result<Vec<TypeCounts>> {
-    let mut counts = vec![
-        TypeCounts {
-            lineages: 0,
-            versions: 0
-        };
-        types.len()
-    ];
     if types.is_empty() {
-        return Ok(counts);
+        return Ok(Vec::new());
     }
     instrument.query();
-    let mut statement = conn
-        .prepare(&sql::count_versions(types))
+    let sql = verso_sql::count_versions(types).to_string(SqliteQueryBuilder);
+    let mut statement = conn.prepare(&sql).map_err(db_error)?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .map_err(db_error)?
+        .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(db_error)?;
-    let mut rows = statement.query([]).map_err(db_error)?;
-    while let Some(row) = rows.next().map_err(db_error)? {
-        let index: i64 = row.get(0).map_err(db_error)?;
-        let versions: i64 = row.get(1).map_err(db_error)?;
-        let lineages: i64 = row.get(2).map_err(db_error)?;
-        counts[index as usize] = TypeCounts {
-            lineages: lineages as u64,
-            versions: versions as u64,
-        };
-    }
-    Ok(counts)
+    Ok(verso_sql::type_counts(types.len(), rows))
 }
 
 /// Every lineage of `ty` with its count and newest version, in one statement.
@@ -102,7 +89,8 @@ pub(crate) fn lineages(
     ty: &'static EntityType,
 ) -> Result<Vec<LineageSummary>> {
     instrument.query();
-    let mut statement = conn.prepare(&sql::lineages(ty)).map_err(db_error)?;
+    let sql = verso_sql::lineages(ty).to_string(SqliteQueryBuilder);
+    let mut statement = conn.prepare(&sql).map_err(db_error)?;
     let mut rows = statement.query([]).map_err(db_error)?;
     let mut summaries = Vec::new();
     while let Some(row) = rows.next().map_err(db_error)? {
@@ -116,7 +104,7 @@ pub(crate) fn lineages(
     Ok(summaries)
 }
 
-/// A row of [`sql::lineages`]; the error names the column that failed.
+/// A row of [`verso_sql::lineages`]; the error names the column that failed.
 fn summary(row: &Row<'_>) -> Result<LineageSummary, (&'static str, String)> {
     let text = |index: usize, column: &'static str| -> Result<String, (&'static str, String)> {
         row.get(index).map_err(|e| (column, e.to_string()))

@@ -1,76 +1,73 @@
 //! Storing a commit plan in one transaction.
 
 use crate::decode::parse_uuid;
-use crate::encode::{batch_element, timestamp_text, uuid_text};
+use crate::encode::{timestamp_text, uuid_text, BatchText, Unstorable};
 use crate::error::db_error;
 use crate::sql;
 use rusqlite::Connection;
-use serde_json::Value as Json;
 use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{CommitPlan, Error, Instrument, Result};
+use verso_sql::{LINKS_TABLE, LINK_COLUMNS, VERSION_COLUMNS};
 
 /// One insert statement with its whole batch packed in one JSON parameter.
 pub(crate) struct BatchInsert {
     sql: String,
-    rows: Json,
+    rows: String,
     row_count: u64,
     returns_ids: bool,
 }
 
-use crate::sql::LINK_COLUMN_NAMES as LINK_COLUMNS;
-
-/// Turns a plan into one insert per table plus one for the links.
+/// Turns a plan into one insert per table plus one for the links. A value
+/// SQLite cannot store is an `InvalidInput` naming the version.
 pub(crate) fn prepare(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
     let mut inserts = Vec::with_capacity(plan.batches.len() + 1);
     for batch in &plan.batches {
         let ty = batch.entity_type;
-        let columns: Vec<&str> = sql::META_COLUMNS[1..]
+        let columns: Vec<&str> = VERSION_COLUMNS
             .iter()
-            .copied()
+            .map(|c| c.name)
             .chain(ty.columns.iter().map(|c| c.name))
             .collect();
-        let rows = batch
-            .rows
-            .iter()
-            .map(|row| {
-                let mut element = Vec::with_capacity(columns.len());
-                element.push(Json::String(uuid_text(&row.ecs_id)));
-                element.push(Json::String(uuid_text(&row.lineage_id)));
-                element.push(
-                    row.parent_id
-                        .as_ref()
-                        .map_or(Json::Null, |p| Json::String(uuid_text(p))),
-                );
-                element.push(Json::String(timestamp_text(&row.created_at)));
-                element.extend(row.values.iter().map(batch_element));
-                Json::Array(element)
-            })
-            .collect();
+        let mut rows = BatchText::default();
+        for row in &batch.rows {
+            rows.row();
+            rows.text(&uuid_text(&row.ecs_id));
+            rows.text(&uuid_text(&row.lineage_id));
+            match &row.parent_id {
+                Some(parent) => rows.text(&uuid_text(parent)),
+                None => rows.null(),
+            }
+            rows.text(&timestamp_text(&row.created_at));
+            for (column, value) in ty.columns.iter().zip(&row.values) {
+                rows.value(value)
+                    .map_err(|Unstorable(why)| Error::InvalidInput {
+                        type_name: ty.name.to_string(),
+                        id: row.ecs_id,
+                        detail: format!("column {}: {why}", column.name),
+                    })?;
+            }
+        }
         inserts.push(BatchInsert {
             sql: sql::insert_json_batch(ty.table, &columns, true),
-            rows: Json::Array(rows),
+            rows: rows.finish(),
             row_count: batch.rows.len() as u64,
             returns_ids: true,
         });
     }
     if !plan.links.is_empty() {
-        let rows = plan
-            .links
-            .iter()
-            .map(|link| {
-                Json::Array(vec![
-                    Json::String(uuid_text(&link.parent)),
-                    Json::String(link.field.to_string()),
-                    Json::from(link.position),
-                    Json::String(uuid_text(&link.child)),
-                    Json::String(link.child_type.to_string()),
-                ])
-            })
-            .collect();
+        let mut rows = BatchText::default();
+        for link in &plan.links {
+            rows.row();
+            rows.text(&uuid_text(&link.parent));
+            rows.text(&link.field);
+            rows.int(link.position);
+            rows.text(&uuid_text(&link.child));
+            rows.text(&link.child_type);
+        }
         inserts.push(BatchInsert {
-            sql: sql::insert_json_batch("verso_links", &LINK_COLUMNS, false),
-            rows: Json::Array(rows),
+            sql: sql::insert_json_batch(LINKS_TABLE, &LINK_COLUMNS.map(|c| c.name), false),
+            rows: rows.finish(),
             row_count: plan.links.len() as u64,
             returns_ids: false,
         });
@@ -94,7 +91,7 @@ pub(crate) fn run(
             statement_number += 1;
             instrument.commit_statement(statement_number)?;
             let mut statement = conn.prepare_cached(&insert.sql).map_err(db_error)?;
-            let param = insert.rows.to_string();
+            let param = insert.rows.as_str();
             if insert.returns_ids {
                 let mut rows = statement.query([param]).map_err(db_error)?;
                 while let Some(row) = rows.next().map_err(db_error)? {

@@ -1,7 +1,13 @@
 //! Values as SQLite stores them, packed into JSON batch parameters.
+//!
+//! A batch travels as the text of one JSON array of rows, each row an array
+//! of values, which `json_each` and `value->>N` turn back into SQL values.
+//! The text is written here rather than through `serde_json::Value` so that
+//! infinite floats can travel: SQLite (3.42 and later) reads the JSON5
+//! tokens `Infinity` and `-Infinity` as IEEE infinities.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value as Json;
+use std::fmt::Write;
 use uuid::Uuid;
 use verso_core::Value;
 
@@ -15,31 +21,127 @@ pub(crate) fn uuid_text(id: &Uuid) -> String {
     id.hyphenated().to_string()
 }
 
-/// One value as an element of a JSON batch row; `value->>N` turns it back
-/// into the SQL value stored in the column.
-pub(crate) fn batch_element(value: &Value) -> Json {
-    match value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::from(*i),
-        // Infinite floats travel as 9e999, which SQLite reads back as ±Inf.
-        Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map(Json::Number)
-            .unwrap_or_else(|| non_finite(*f)),
-        Value::Text(s) => Json::String(s.clone()),
-        Value::Uuid(u) => Json::String(uuid_text(u)),
-        Value::Timestamp(t) => Json::String(timestamp_text(t)),
-        // A JSON document is stored as its text, so it travels as a string.
-        Value::Json(doc) => Json::String(doc.to_string()),
+/// A value SQLite cannot store.
+#[derive(Debug)]
+pub(crate) struct Unstorable(pub &'static str);
+
+/// The JSON text of a batch: one array per row.
+#[derive(Default)]
+pub(crate) struct BatchText {
+    text: String,
+    row_open: bool,
+}
+
+impl BatchText {
+    /// Starts the next row.
+    pub(crate) fn row(&mut self) {
+        self.close_row();
+        self.text.push(if self.text.is_empty() { '[' } else { ',' });
+        self.text.push('[');
+        self.row_open = true;
+    }
+
+    fn close_row(&mut self) {
+        if self.row_open {
+            self.text.push(']');
+            self.row_open = false;
+        }
+    }
+
+    fn separator(&mut self) {
+        if !self.text.ends_with('[') {
+            self.text.push(',');
+        }
+    }
+
+    /// Appends a text element.
+    pub(crate) fn text(&mut self, text: &str) {
+        self.separator();
+        let quoted = serde_json::to_string(text).expect("a string always serializes");
+        self.text.push_str(&quoted);
+    }
+
+    /// Appends an integer element.
+    pub(crate) fn int(&mut self, value: i64) {
+        self.separator();
+        let _ = write!(self.text, "{value}");
+    }
+
+    /// Appends a `null` element.
+    pub(crate) fn null(&mut self) {
+        self.separator();
+        self.text.push_str("null");
+    }
+
+    /// Appends a column value; `value->>N` turns it back into the SQL value
+    /// stored in the column.
+    pub(crate) fn value(&mut self, value: &Value) -> Result<(), Unstorable> {
+        match value {
+            Value::Null => self.null(),
+            Value::Bool(b) => self.int(i64::from(*b)),
+            Value::Int(i) => self.int(*i),
+            Value::Float(f) if f.is_nan() => {
+                return Err(Unstorable("SQLite cannot store NaN (it would store NULL)"))
+            }
+            Value::Float(f) if f.is_infinite() => {
+                self.separator();
+                self.text
+                    .push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" });
+            }
+            Value::Float(f) => {
+                self.separator();
+                // Debug prints the shortest text that reads back exactly.
+                let _ = write!(self.text, "{f:?}");
+            }
+            Value::Text(s) => self.text(s),
+            Value::Uuid(u) => self.text(&uuid_text(u)),
+            Value::Timestamp(t) => self.text(&timestamp_text(t)),
+            // A JSON document is stored as its text, so it travels as a string.
+            Value::Json(doc) => self.text(&doc.to_string()),
+        }
+        Ok(())
+    }
+
+    /// The finished JSON text.
+    pub(crate) fn finish(mut self) -> String {
+        self.close_row();
+        if self.text.is_empty() {
+            self.text.push('[');
+        }
+        self.text.push(']');
+        self.text
     }
 }
 
-fn non_finite(f: f64) -> Json {
-    if f.is_nan() {
-        Json::Null
-    } else if f > 0.0 {
-        serde_json::from_str("9e999").unwrap_or(Json::Null)
-    } else {
-        serde_json::from_str("-9e999").unwrap_or(Json::Null)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_arrays_of_json_values() {
+        let mut batch = BatchText::default();
+        batch.row();
+        batch.text("a \"quoted\"\nline");
+        batch.value(&Value::Float(0.1)).unwrap();
+        batch.value(&Value::Bool(true)).unwrap();
+        batch.row();
+        batch.value(&Value::Float(f64::NEG_INFINITY)).unwrap();
+        batch.null();
+        assert_eq!(
+            batch.finish(),
+            r#"[["a \"quoted\"\nline",0.1,1],[-Infinity,null]]"#
+        );
+    }
+
+    #[test]
+    fn nan_cannot_be_stored() {
+        let mut batch = BatchText::default();
+        batch.row();
+        assert!(batch.value(&Value::Float(f64::NAN)).is_err());
+    }
+
+    #[test]
+    fn an_empty_batch_is_an_empty_array() {
+        assert_eq!(BatchText::default().finish(), "[]");
     }
 }

@@ -1,12 +1,24 @@
 //! Classification of SQLite errors.
 
+use rusqlite::ffi;
 use rusqlite::ErrorCode;
 use verso_core::{DbErrorKind, Error};
 
 /// Maps a rusqlite error to Verso's error, classifying the failure.
 pub(crate) fn db_error(error: rusqlite::Error) -> Error {
+    let extended = match &error {
+        rusqlite::Error::SqliteFailure(failure, _) => failure.extended_code,
+        _ => 0,
+    };
     let kind = match error.sqlite_error_code() {
-        Some(ErrorCode::ConstraintViolation) => DbErrorKind::UniqueViolation,
+        Some(ErrorCode::ConstraintViolation)
+            if matches!(
+                extended,
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ) =>
+        {
+            DbErrorKind::UniqueViolation
+        }
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
             DbErrorKind::SerializationFailure
         }
@@ -14,4 +26,34 @@ pub(crate) fn db_error(error: rusqlite::Error) -> Error {
         _ => DbErrorKind::Other,
     };
     Error::database(kind, error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(sql: &str) -> DbErrorKind {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            .unwrap();
+        conn.execute_batch("INSERT INTO t VALUES ('a', 'x')")
+            .unwrap();
+        match db_error(conn.execute_batch(sql).unwrap_err()) {
+            Error::Database { kind, .. } => kind,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_unique_constraints_are_unique_violations() {
+        assert_eq!(
+            classify("INSERT INTO t VALUES ('a', 'y')"),
+            DbErrorKind::UniqueViolation
+        );
+        assert_eq!(
+            classify("INSERT INTO t VALUES ('b', NULL)"),
+            DbErrorKind::Other
+        );
+        assert_eq!(classify("SELECT * FROM missing"), DbErrorKind::Other);
+    }
 }

@@ -14,9 +14,10 @@
 mod census;
 mod commit;
 mod connect;
-mod ddl;
 mod decode;
+mod dialect;
 mod encode;
+mod ensure;
 mod error;
 mod load;
 mod sql;
@@ -109,8 +110,10 @@ impl Driver for SqliteDriver {
 
     async fn ensure_tables(&self, types: &[&'static EntityType]) -> Result<()> {
         let types = types.to_vec();
-        self.with_connection(move |conn, instrument| ddl::ensure_tables(conn, instrument, &types))
-            .await
+        self.with_connection(move |conn, instrument| {
+            ensure::ensure_tables(conn, instrument, &types)
+        })
+        .await
     }
 
     async fn commit(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>> {

@@ -2,17 +2,19 @@
 
 use crate::census::has_catalog;
 use crate::decode::{parse_uuid, row_meta, stored_row};
+use crate::dialect::Sqlite;
 use crate::encode::uuid_text;
 use crate::error::db_error;
 use crate::sql;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use sea_query::SqliteQueryBuilder;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use uuid::Uuid;
 use verso_core::{
     EntityType, Error, Instrument, LinkRow, LoadRequest, LoadedRows, Result, RowMeta,
     VersionFilter, VersionQuery,
 };
+use verso_sql::LINK_COLUMNS;
 
 fn id_array(ids: impl IntoIterator<Item = Uuid>) -> String {
     serde_json::Value::Array(
@@ -41,30 +43,10 @@ pub(crate) fn load(
     let parent_types = serde_json::to_string(&request.parent_types())
         .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e.to_string()))?;
     let mut rows = statement.query([roots, parent_types]).map_err(db_error)?;
-    let mut children_by_type: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
     while let Some(row) = rows.next().map_err(db_error)? {
-        let link = link_row(row)?;
-        if !loaded.rows.contains_key(&link.child) {
-            children_by_type
-                .entry(link.child_type.to_string())
-                .or_default()
-                .push(link.child);
-        }
-        loaded.links.push(link);
+        loaded.links.push(link_row(row)?);
     }
-    for (type_name, ids) in children_by_type {
-        let ty = request
-            .types
-            .iter()
-            .find(|t| t.name == type_name)
-            .ok_or_else(|| Error::SchemaMismatch {
-                table: "verso_links".into(),
-                column: "child_type".into(),
-                detail: format!(
-                    "a link points to type {type_name}, which {} cannot contain",
-                    request.root_type.name
-                ),
-            })?;
+    for (ty, ids) in request.missing_children(&loaded)? {
         select_rows(conn, instrument, ty, &id_array(ids), &mut loaded)?;
     }
     Ok(loaded)
@@ -78,9 +60,8 @@ fn select_rows(
     loaded: &mut LoadedRows,
 ) -> Result<()> {
     instrument.query();
-    let mut statement = conn
-        .prepare_cached(&sql::select_by_ids(ty))
-        .map_err(db_error)?;
+    let sql = verso_sql::select_by_ids(ty, &Sqlite).to_string(SqliteQueryBuilder);
+    let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
     let mut rows = statement.query([ids]).map_err(db_error)?;
     while let Some(row) = rows.next().map_err(db_error)? {
         let stored = stored_row(row, ty)?;
@@ -95,7 +76,7 @@ fn link_row(row: &rusqlite::Row<'_>) -> Result<LinkRow> {
         parse_uuid(&text(index)?).map_err(|detail| Error::Decode {
             type_name: "verso_links".into(),
             id: Uuid::nil(),
-            column: sql::LINK_COLUMN_NAMES[index].into(),
+            column: LINK_COLUMNS[index].name.into(),
             detail,
         })
     };
@@ -116,9 +97,8 @@ pub(crate) fn select_versions(
     query: &VersionQuery,
 ) -> Result<Vec<RowMeta>> {
     instrument.query();
-    let mut statement = conn
-        .prepare_cached(&sql::select_versions(ty, query))
-        .map_err(db_error)?;
+    let sql = verso_sql::select_versions(ty, query, &Sqlite).to_string(SqliteQueryBuilder);
+    let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
     let mut rows = match &query.filter {
         VersionFilter::All => statement.query([]),
         VersionFilter::In { ids, .. } => statement.query([id_array(ids.iter().copied())]),
@@ -146,18 +126,20 @@ pub(crate) fn find_type(
     let mut statement = conn
         .prepare("SELECT type_name, table_name FROM verso_catalog ORDER BY type_name")
         .map_err(db_error)?;
-    let tables = statement
+    let catalog = statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
         .map_err(db_error)?
         .collect::<rusqlite::Result<Vec<(String, String)>>>()
         .map_err(db_error)?;
-    if tables.is_empty() {
+    if catalog.is_empty() {
         return Ok(None);
     }
+    let tables: Vec<&str> = catalog.iter().map(|(_, table)| table.as_str()).collect();
+    let union = verso_sql::find_type(&tables, column, &Sqlite).to_string(SqliteQueryBuilder);
+    // `?1` the id, then one type name per table.
+    let params = std::iter::once(uuid_text(&id)).chain(catalog.into_iter().map(|(name, _)| name));
     instrument.query();
-    conn.query_row(&sql::find_type(&tables, column), [uuid_text(&id)], |row| {
-        row.get(0)
-    })
-    .optional()
-    .map_err(db_error)
+    conn.query_row(&union, params_from_iter(params), |row| row.get(0))
+        .optional()
+        .map_err(db_error)
 }

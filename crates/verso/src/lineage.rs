@@ -134,17 +134,18 @@ impl Store {
 
         // Children in the order they first appear (versions oldest first,
         // positions in order); per child lineage keep the newest version.
-        let mut links: Vec<_> = loaded
-            .links
-            .iter()
-            .filter(|l| l.field == field && request.roots.contains(&l.parent))
-            .collect();
         let version_rank: HashMap<Uuid, usize> = request
             .roots
             .iter()
             .enumerate()
             .map(|(rank, id)| (*id, rank))
             .collect();
+        let mut links: Vec<_> = loaded
+            .links
+            .iter()
+            .filter(|l| l.field == field && version_rank.contains_key(&l.parent))
+            .collect();
+
         links.sort_by_key(|l| (version_rank[&l.parent], l.position));
         let mut order: Vec<Uuid> = Vec::new();
         let mut newest: HashMap<Uuid, Uuid> = HashMap::new();

@@ -65,9 +65,16 @@ impl Store {
         self.ensure(ty).await?;
         let versions = self.driver.versions(ty, lineage_id).await?;
         if versions.is_empty() {
-            return Err(Error::NotFound {
-                type_name: ty.name.to_string(),
-                id: lineage_id,
+            return Err(match self.driver.find_lineage_type(lineage_id).await? {
+                Some(actual) if actual != ty.name => Error::WrongType {
+                    expected: ty.name.to_string(),
+                    actual,
+                    id: lineage_id,
+                },
+                _ => Error::NotFound {
+                    type_name: ty.name.to_string(),
+                    id: lineage_id,
+                },
             });
         }
         Ok(versions)

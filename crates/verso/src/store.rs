@@ -56,6 +56,9 @@ impl Store {
         if missing.is_empty() {
             return Ok(());
         }
+        for ty in &missing {
+            check_table_name(ty)?;
+        }
         self.driver.ensure_tables(&missing).await?;
         let mut ensured = self.ensured.lock().unwrap_or_else(|p| p.into_inner());
         ensured.extend(missing.iter().map(|t| type_key(t)));
@@ -133,4 +136,29 @@ impl Store {
 
 fn type_key(ty: &'static EntityType) -> usize {
     std::ptr::from_ref(ty) as usize
+}
+
+/// Longest identifier PostgreSQL keeps whole (it truncates longer ones).
+const MAX_NAME_BYTES: usize = 63;
+
+/// Table names every backend stores as written: ASCII letters, digits and
+/// underscores, at most 63 bytes.
+fn check_table_name(ty: &EntityType) -> Result<()> {
+    let valid_characters = ty
+        .table
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ty.table.is_empty() || ty.table.len() > MAX_NAME_BYTES || !valid_characters {
+        return Err(Error::SchemaMismatch {
+            table: ty.table.to_string(),
+            column: "*".into(),
+            detail: format!(
+                "{} cannot use this table name: use ASCII letters, digits and underscores, \
+                 at most {MAX_NAME_BYTES} bytes (PostgreSQL truncates longer names); \
+                 set #[verso(table = \"...\")]",
+                ty.name
+            ),
+        });
+    }
+    Ok(())
 }

@@ -211,7 +211,7 @@ fn diff_children(field: &'static str, old: &[VersionTree], new: &[VersionTree]) 
             result.changed.push(ChangedChild {
                 from: i,
                 to: j,
-                diff: diff(&old[i], &new[j]),
+                diff: crate::deep::descend(|| diff(&old[i], &new[j])),
             });
         }
     }

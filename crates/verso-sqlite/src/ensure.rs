@@ -1,10 +1,13 @@
 //! Creating and checking tables.
 
+use crate::dialect::Sqlite;
 use crate::error::db_error;
 use crate::sql;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use sea_query::SqliteQueryBuilder;
 use std::collections::HashMap;
 use verso_core::{ColumnType, EntityType, Error, Instrument, Result};
+use verso_sql::{Dialect, VERSION_COLUMNS};
 
 /// Creates what is missing for `types`, after checking every existing table
 /// against its type. A mismatch is reported before anything is written.
@@ -31,13 +34,20 @@ pub(crate) fn ensure_tables(
         }
         match existing_columns(&tx, instrument, ty.table)? {
             None => {
-                work.push(sql::create_entity_table(ty));
-                work.extend(sql::create_entity_indexes(ty));
+                work.push(verso_sql::entity_table(ty, &Sqlite).to_string(SqliteQueryBuilder));
+                work.extend(
+                    verso_sql::entity_indexes(ty)
+                        .iter()
+                        .map(|index| index.to_string(SqliteQueryBuilder)),
+                );
             }
             Some(existing) => work.extend(missing_columns(ty, &existing)?),
         }
     }
-    work.extend(sql::create_shared_tables());
+    // The shared tables, each created if missing.
+    work.push(verso_sql::links_table(&Sqlite).to_string(SqliteQueryBuilder));
+    work.push(verso_sql::links_child_index().to_string(SqliteQueryBuilder));
+    work.push(verso_sql::catalog_table(&Sqlite).to_string(SqliteQueryBuilder));
     for statement in work {
         instrument.query();
         tx.execute_batch(&statement).map_err(db_error)?;
@@ -70,12 +80,20 @@ fn read_catalog(conn: &Connection, instrument: &Instrument) -> Result<HashMap<St
     rows.collect::<rusqlite::Result<_>>().map_err(db_error)
 }
 
-/// Column name -> declared type of `table`, or `None` if it does not exist.
+/// One column of an existing table, as `pragma_table_info` describes it.
+struct ExistingColumn {
+    declared: String,
+    not_null: bool,
+    /// A default value or the primary key: an insert may leave it out.
+    filled_by_sqlite: bool,
+}
+
+/// Column name -> column of `table`, or `None` if it does not exist.
 fn existing_columns(
     conn: &Connection,
     instrument: &Instrument,
     table: &str,
-) -> Result<Option<HashMap<String, String>>> {
+) -> Result<Option<HashMap<String, ExistingColumn>>> {
     instrument.query();
     let exists = conn
         .query_row(
@@ -90,11 +108,21 @@ fn existing_columns(
     }
     instrument.query();
     let mut statement = conn
-        .prepare("SELECT name, type FROM pragma_table_info(?1)")
+        .prepare(
+            "SELECT name, type, \"notnull\", dflt_value IS NOT NULL OR pk > 0 \
+             FROM pragma_table_info(?1)",
+        )
         .map_err(db_error)?;
     let rows = statement
         .query_map([table], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            Ok((
+                row.get::<_, String>(0)?,
+                ExistingColumn {
+                    declared: row.get(1)?,
+                    not_null: row.get(2)?,
+                    filled_by_sqlite: row.get(3)?,
+                },
+            ))
         })
         .map_err(db_error)?;
     let columns = rows
@@ -105,27 +133,37 @@ fn existing_columns(
 
 /// `ALTER TABLE ... ADD COLUMN` for each nullable column the table lacks;
 /// an error for any other difference.
-fn missing_columns(ty: &EntityType, existing: &HashMap<String, String>) -> Result<Vec<String>> {
+fn missing_columns(
+    ty: &EntityType,
+    existing: &HashMap<String, ExistingColumn>,
+) -> Result<Vec<String>> {
     let mismatch = |column: &str, detail: String| Error::SchemaMismatch {
         table: ty.table.to_string(),
         column: column.to_string(),
         detail,
     };
-    let metadata = [
-        ("ecs_id", ColumnType::Uuid),
-        ("lineage_id", ColumnType::Uuid),
-        ("parent_id", ColumnType::Uuid),
-        ("created_at", ColumnType::Timestamp),
-    ];
-    for (name, column_type) in metadata {
-        check_type(existing, name, column_type).map_err(|d| mismatch(name, d))?;
+    for column in &VERSION_COLUMNS {
+        check_type(existing, column.name, column.ty).map_err(|d| mismatch(column.name, d))?;
     }
     let mut alters = Vec::new();
     for column in ty.columns {
-        if existing.contains_key(column.name) {
+        if let Some(found) = existing.get(column.name) {
             check_type(existing, column.name, column.ty).map_err(|d| mismatch(column.name, d))?;
+            if column.nullable && found.not_null {
+                return Err(mismatch(
+                    column.name,
+                    format!(
+                        "the field is optional but the column is {} NOT NULL; \
+                         the column must accept NULL",
+                        found.declared
+                    ),
+                ));
+            }
         } else if column.nullable {
-            alters.push(sql::add_column(ty, column));
+            alters.push(
+                verso_sql::add_nullable_column(ty.table, column.name, column.ty, &Sqlite)
+                    .to_string(SqliteQueryBuilder),
+            );
         } else {
             return Err(mismatch(
                 column.name,
@@ -135,7 +173,24 @@ fn missing_columns(ty: &EntityType, existing: &HashMap<String, String>) -> Resul
                      ALTER TABLE \"{}\" ADD COLUMN \"{}\" {} NOT NULL DEFAULT ...",
                     ty.table,
                     column.name,
-                    sql::declared_type(column.ty)
+                    Sqlite.column_type(column.ty)
+                ),
+            ));
+        }
+    }
+    let known = |name: &str| {
+        name == "id"
+            || VERSION_COLUMNS.iter().any(|c| c.name == name)
+            || ty.columns.iter().any(|c| c.name == name)
+    };
+    for (name, found) in existing {
+        if !known(name) && found.not_null && !found.filled_by_sqlite {
+            return Err(mismatch(
+                name,
+                format!(
+                    "the type has no such field, but the column is {} NOT NULL without a \
+                     default, which every insert would violate",
+                    found.declared
                 ),
             ));
         }
@@ -144,14 +199,17 @@ fn missing_columns(ty: &EntityType, existing: &HashMap<String, String>) -> Resul
 }
 
 fn check_type(
-    existing: &HashMap<String, String>,
+    existing: &HashMap<String, ExistingColumn>,
     name: &str,
     expected: ColumnType,
 ) -> Result<(), String> {
-    let declared = sql::declared_type(expected);
+    let declared = Sqlite.column_type(expected);
     match existing.get(name) {
         None => Err("the column is missing".into()),
-        Some(found) if found.eq_ignore_ascii_case(declared) => Ok(()),
-        Some(found) => Err(format!("expected type {declared}, found {found}")),
+        Some(found) if found.declared.eq_ignore_ascii_case(declared) => Ok(()),
+        Some(found) => Err(format!(
+            "expected type {declared}, found {}",
+            found.declared
+        )),
     }
 }

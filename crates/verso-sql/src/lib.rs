@@ -1,0 +1,40 @@
+//! Verso's SQL statements as [`sea_query`] syntax trees, shared by the SQL
+//! drivers.
+//!
+//! Every statement whose shape is the same on every database is built here
+//! once, from an [`EntityType`](verso_core::EntityType), and parameterised
+//! by a [`Dialect`] for what genuinely differs: column type names, how the
+//! store numbers rows, parameter placeholders and how a list of ids is
+//! bound. Each driver renders the trees with its own query builder
+//! (`SqliteQueryBuilder`, `PostgresQueryBuilder`), always with `to_string`,
+//! so the few literal values (an index, a rank) are written inline and
+//! every parameter is one the [`Dialect`] placed.
+//!
+//! What only one database can express stays in its driver: the batch
+//! inserts, the recursive walk over the links, the catalog upsert.
+//!
+//! The tables follow `docs/storage.md`.
+
+#![warn(missing_docs)]
+
+mod census;
+mod ddl;
+mod dialect;
+mod layout;
+mod load;
+mod rank;
+
+pub use census::{count_versions, lineages, type_counts};
+pub use ddl::{
+    add_nullable_column, catalog_table, entity_indexes, entity_table, links_child_index,
+    links_table,
+};
+pub use dialect::Dialect;
+pub use layout::{
+    LayoutColumn, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN, LINKS_TABLE, LINK_COLUMNS,
+    VERSION_COLUMNS,
+};
+pub use load::{find_type, select_by_ids, select_versions};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,71 @@
+//! The queries of a load: versions by id, version metadata, and which
+//! table holds an id.
+
+use crate::layout::meta_columns;
+use crate::rank::{newest_of_each_lineage, rank_by_lineage};
+use crate::Dialect;
+use sea_query::{Alias, Expr, Order, Query, SelectStatement, UnionType};
+use verso_core::{EntityType, VersionFilter, VersionQuery};
+
+/// The whole versions of `ty` (metadata, then the type's columns) whose
+/// `ecs_id` is in the id list bound as parameter 1.
+pub fn select_by_ids(ty: &EntityType, dialect: &impl Dialect) -> SelectStatement {
+    Query::select()
+        .columns(
+            meta_columns()
+                .chain(ty.columns.iter().map(|c| c.name))
+                .map(Alias::new),
+        )
+        .from(Alias::new(ty.table))
+        .and_where(dialect.in_id_list("ecs_id", 1))
+        .take()
+}
+
+/// The metadata of the versions of `ty` that `query` selects, oldest
+/// first. A filter on a column reads its values from the id list bound as
+/// parameter 1.
+pub fn select_versions(
+    ty: &EntityType,
+    query: &VersionQuery,
+    dialect: &impl Dialect,
+) -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .columns(meta_columns().map(Alias::new))
+        .from(Alias::new(ty.table));
+    if let VersionFilter::In { column, .. } = &query.filter {
+        select.and_where(dialect.in_id_list(column, 1));
+    }
+    if query.newest_per_lineage {
+        rank_by_lineage(&mut select);
+        select = newest_of_each_lineage(select, meta_columns());
+    }
+    select
+        .order_by(Alias::new("created_at"), Order::Asc)
+        .order_by(Alias::new("id"), Order::Asc)
+        .take()
+}
+
+/// The name of the type whose table holds the version (`column` =
+/// `ecs_id`) or lineage (`column` = `lineage_id`) bound as parameter 1,
+/// one `UNION ALL` branch per table of `tables`: each branch returns the
+/// type name bound as parameter 2 for the first table, 3 for the second,
+/// and so on. At most one row.
+///
+/// # Panics
+///
+/// When `tables` is empty.
+pub fn find_type(tables: &[&str], column: &str, dialect: &impl Dialect) -> SelectStatement {
+    let mut branches = tables.iter().enumerate().map(|(i, table)| {
+        Query::select()
+            .expr(dialect.parameter(i + 2).cast_as(Alias::new("text")))
+            .from(Alias::new(*table))
+            .and_where(Expr::col(Alias::new(column)).eq(dialect.parameter(1)))
+            .take()
+    });
+    let mut union = branches.next().expect("at least one table");
+    for branch in branches {
+        union.union(UnionType::All, branch);
+    }
+    union.limit(1).take()
+}
