@@ -37,6 +37,17 @@ pub enum Error {
         /// What differs, and what to do.
         detail: String,
     },
+    /// The commit refused to branch: another version was already forked
+    /// from the version this one forks (someone else moved the head).
+    #[error("conflict on {type_name} {id}: {detail}")]
+    Conflict {
+        /// Entity type.
+        type_name: String,
+        /// The version both forks start from.
+        id: Uuid,
+        /// What happened, and what to do.
+        detail: String,
+    },
     /// A stored row could not be turned back into its entity.
     #[error("cannot decode {type_name} {id}, column {column}: {detail}")]
     Decode {
@@ -112,5 +123,18 @@ impl Error {
                 ..
             }
         )
+    }
+
+    /// The conflict error for a fork of `parent`, a version of `type_name`,
+    /// when `parent` already has a child version.
+    pub fn branch_conflict(type_name: &str, parent: Uuid) -> Self {
+        Error::Conflict {
+            type_name: type_name.to_string(),
+            id: parent,
+            detail: "another version was forked from it first; load the newest version \
+                     (Store::latest), apply the change again, or commit with Store::commit \
+                     to branch"
+                .into(),
+        }
     }
 }

@@ -46,7 +46,9 @@ pub use instrument::{Fault, Instrument, Stats};
 pub use lineage_tree::{LineageNode, LineageTree};
 pub use load::Assembly;
 pub use meta::Meta;
-pub use plan::{apply_commit, plan_commit, CommitPlan, NewVersion, PlannedCommit, TableBatch};
+pub use plan::{
+    apply_commit, plan_commit, plan_commit_with, CommitPlan, NewVersion, PlannedCommit, TableBatch,
+};
 pub use polymorphic::{Polymorphic, VARIANT_COLUMN};
 pub use reference::{LineageRef, Ref};
 pub use report::{CommitReport, Created, Forked};

@@ -54,9 +54,29 @@ pub struct CommitPlan {
     pub batches: Vec<TableBatch>,
     /// Child links of the new versions.
     pub links: Vec<LinkRow>,
+    /// Fail with [`Error::Conflict`] instead of branching: no version this
+    /// plan forks may already have a child version.
+    pub refuse_branches: bool,
 }
 
 impl CommitPlan {
+    /// Per table, the versions this plan forks from (the parents of its new
+    /// versions): what a driver checks when [`refuse_branches`](Self::refuse_branches) is set.
+    pub fn forked_parents(&self) -> Vec<(&'static EntityType, Vec<Uuid>)> {
+        self.batches
+            .iter()
+            .map(|b| {
+                (
+                    b.entity_type,
+                    b.rows
+                        .iter()
+                        .filter_map(|r| r.parent_id)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .filter(|(_, parents)| !parents.is_empty())
+            .collect()
+    }
     /// Whether the commit writes nothing.
     pub fn is_empty(&self) -> bool {
         self.batches.is_empty() && self.links.is_empty()
@@ -92,6 +112,16 @@ pub struct PlannedCommit {
 /// Plans the commit of the tree under `root`. With `force_root`, the root
 /// gets a new version even if nothing changed (a fork).
 pub fn plan_commit(root: &dyn Node, force_root: bool) -> Result<PlannedCommit> {
+    plan_commit_with(root, force_root, false)
+}
+
+/// [`plan_commit`], refusing to branch when `refuse_branches` is set (see
+/// [`CommitPlan::refuse_branches`]).
+pub fn plan_commit_with(
+    root: &dyn Node,
+    force_root: bool,
+    refuse_branches: bool,
+) -> Result<PlannedCommit> {
     let mut planner = Planner {
         now: now(),
         plan: CommitPlan::default(),
@@ -101,6 +131,7 @@ pub fn plan_commit(root: &dyn Node, force_root: bool) -> Result<PlannedCommit> {
         batch_of_table: HashMap::new(),
     };
     planner.visit(root, force_root)?;
+    planner.plan.refuse_branches = refuse_branches;
     Ok(PlannedCommit {
         plan: planner.plan,
         report: planner.report,

@@ -244,6 +244,23 @@ impl Driver for MemoryDriver {
         // anything, so a failure leaves no trace.
         let mut statement = 1;
         self.instrument.commit_statement(statement)?;
+        if plan.refuse_branches {
+            for (ty, parents) in plan.forked_parents() {
+                statement += 2; // an SQL backend locks the parents, then looks for children
+                self.instrument.commit_statement(statement - 1)?;
+                self.instrument.commit_statement(statement)?;
+                let parents: HashSet<Uuid> = parents.into_iter().collect();
+                let table = state.table(ty)?;
+                if let Some(child) = table
+                    .rows
+                    .iter()
+                    .find(|row| row.meta.parent_id.is_some_and(|p| parents.contains(&p)))
+                {
+                    let parent = child.meta.parent_id.unwrap_or_default();
+                    return Err(Error::branch_conflict(ty.name, parent));
+                }
+            }
+        }
         let mut new_ids = HashSet::new();
         for batch in &plan.batches {
             statement += 1;

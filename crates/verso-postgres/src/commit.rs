@@ -5,10 +5,11 @@ use crate::dialect::Postgres;
 use crate::encode::ArrayColumn;
 use crate::error::db_error;
 use crate::sql::{insert_columns, insert_unnest};
+use sea_query::PostgresQueryBuilder;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
 use uuid::Uuid;
-use verso_core::{CommitPlan, Error, Instrument, Result, TableBatch};
+use verso_core::{CommitPlan, Error, Instrument, Result, TableBatch, VersionFilter, VersionQuery};
 use verso_sql::{Dialect, LINKS_TABLE, LINK_COLUMNS};
 
 /// One insert with its whole batch bound as one array per column.
@@ -19,9 +20,65 @@ pub(crate) struct BatchInsert {
     returns_ids: bool,
 }
 
-/// Turns a plan into its inserts, checking every value against its column
-/// first, so an invalid plan sends nothing.
-pub(crate) fn prepare(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
+/// Queries run before the inserts when the commit refuses to branch: lock
+/// the versions this commit forks (so concurrent forks of them wait for
+/// each other), then look for versions already forked from them.
+#[derive(Debug)]
+pub(crate) struct BranchCheck {
+    type_name: &'static str,
+    lock: String,
+    children: String,
+    parents: Vec<Uuid>,
+}
+
+/// The statements of a commit: the branch checks, then the inserts.
+#[derive(Debug)]
+pub(crate) struct PreparedCommit {
+    checks: Vec<BranchCheck>,
+    inserts: Vec<BatchInsert>,
+}
+
+/// Turns a plan into its branch checks (when it refuses to branch) and its
+/// inserts, checking every value against its column first, so an invalid
+/// plan sends nothing.
+pub(crate) fn prepare(plan: &CommitPlan) -> Result<PreparedCommit> {
+    let checks = if plan.refuse_branches {
+        plan.forked_parents()
+            .into_iter()
+            .map(|(ty, parents)| {
+                let select = |column: &'static str| {
+                    verso_sql::select_versions(
+                        ty,
+                        &VersionQuery {
+                            filter: VersionFilter::In {
+                                column,
+                                ids: Vec::new(),
+                            },
+                            newest_per_lineage: false,
+                        },
+                        &Postgres,
+                    )
+                    .to_string(PostgresQueryBuilder)
+                };
+                BranchCheck {
+                    type_name: ty.name,
+                    lock: format!("{} FOR UPDATE", select("ecs_id")),
+                    children: select("parent_id"),
+                    parents,
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(PreparedCommit {
+        checks,
+        inserts: prepare_inserts(plan)?,
+    })
+}
+
+/// One insert per table plus one for the links.
+fn prepare_inserts(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
     let mut inserts = Vec::with_capacity(plan.batches.len() + 1);
     for batch in &plan.batches {
         inserts.push(prepare_batch(batch)?);
@@ -104,13 +161,18 @@ fn prepare_batch(batch: &TableBatch) -> Result<BatchInsert> {
 pub(crate) async fn run(
     pool: &PgPool,
     instrument: &Instrument,
-    inserts: Vec<BatchInsert>,
+    prepared: PreparedCommit,
 ) -> Result<HashMap<Uuid, i64>> {
     instrument.commit_statement(1)?;
     let mut tx = pool.begin().await.map_err(db_error)?;
-    let last = inserts.len() as u64 + 2;
-    let outcome = match insert_all(&mut tx, instrument, inserts).await {
-        Ok(row_ids) => instrument.commit_statement(last).map(|()| row_ids),
+    let outcome = match check_branches(&mut tx, instrument, &prepared.checks).await {
+        Ok(next) => {
+            let last = next + prepared.inserts.len() as u64;
+            match insert_all(&mut tx, instrument, next, prepared.inserts).await {
+                Ok(row_ids) => instrument.commit_statement(last).map(|()| row_ids),
+                Err(error) => Err(error),
+            }
+        }
         Err(error) => Err(error),
     };
     match outcome {
@@ -127,13 +189,47 @@ pub(crate) async fn run(
     }
 }
 
+/// Runs the branch checks as statements 2, 3, ...; returns the number of
+/// the next statement, or the conflict.
+async fn check_branches(
+    conn: &mut PgConnection,
+    instrument: &Instrument,
+    checks: &[BranchCheck],
+) -> Result<u64> {
+    let mut statement = 2;
+    for check in checks {
+        instrument.commit_statement(statement)?;
+        sqlx::query(&check.lock)
+            .bind(&check.parents)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        instrument.commit_statement(statement + 1)?;
+        let children = sqlx::query(&check.children)
+            .bind(&check.parents)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        statement += 2;
+        if let Some(child) = children.first() {
+            let parent: Option<Uuid> = child.try_get("parent_id").map_err(db_error)?;
+            return Err(Error::branch_conflict(
+                check.type_name,
+                parent.unwrap_or_default(),
+            ));
+        }
+    }
+    Ok(statement)
+}
+
 async fn insert_all(
     conn: &mut PgConnection,
     instrument: &Instrument,
+    first_statement: u64,
     inserts: Vec<BatchInsert>,
 ) -> Result<HashMap<Uuid, i64>> {
     let mut row_ids = HashMap::new();
-    for (statement, insert) in (2..).zip(inserts) {
+    for (statement, insert) in (first_statement..).zip(inserts) {
         instrument.commit_statement(statement)?;
         let query = insert
             .arrays

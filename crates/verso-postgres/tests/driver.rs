@@ -514,6 +514,7 @@ async fn hand_built_plan_and_version_order() {
                 child_type: Cow::Borrowed("Message"),
             })
             .collect(),
+        refuse_branches: false,
     };
     let row_ids = db.driver.commit(&plan).await.unwrap();
     assert_eq!(row_ids.len(), 4);

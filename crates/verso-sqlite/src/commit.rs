@@ -1,13 +1,16 @@
 //! Storing a commit plan in one transaction.
 
-use crate::decode::parse_uuid;
+use crate::decode::{parse_uuid, row_meta};
+use crate::dialect::Sqlite;
 use crate::encode::{timestamp_text, uuid_text, BatchText, Unstorable};
 use crate::error::db_error;
+use crate::load::id_array;
 use crate::sql;
 use rusqlite::Connection;
+use sea_query::SqliteQueryBuilder;
 use std::collections::HashMap;
 use uuid::Uuid;
-use verso_core::{CommitPlan, Error, Instrument, Result};
+use verso_core::{CommitPlan, Error, Instrument, Result, VersionFilter, VersionQuery};
 use verso_sql::{LINKS_TABLE, LINK_COLUMNS, VERSION_COLUMNS};
 
 /// One insert statement with its whole batch packed in one JSON parameter.
@@ -18,9 +21,58 @@ pub(crate) struct BatchInsert {
     returns_ids: bool,
 }
 
-/// Turns a plan into one insert per table plus one for the links. A value
-/// SQLite cannot store is an `InvalidInput` naming the version.
-pub(crate) fn prepare(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
+/// A query run before the inserts when the commit refuses to branch: does
+/// any version already descend from the versions this commit forks?
+pub(crate) struct BranchCheck {
+    type_name: &'static str,
+    sql: String,
+    parents: String,
+}
+
+/// The statements of a commit: the branch checks, then the inserts.
+pub(crate) struct PreparedCommit {
+    checks: Vec<BranchCheck>,
+    inserts: Vec<BatchInsert>,
+}
+
+/// Turns a plan into its branch checks (when it refuses to branch), one
+/// insert per table and one for the links.
+pub(crate) fn prepare(plan: &CommitPlan) -> Result<PreparedCommit> {
+    let checks = if plan.refuse_branches {
+        plan.forked_parents()
+            .into_iter()
+            .map(|(ty, parents)| {
+                let ids = id_array(parents.iter().copied());
+                BranchCheck {
+                    type_name: ty.name,
+                    sql: verso_sql::select_versions(
+                        ty,
+                        &VersionQuery {
+                            filter: VersionFilter::In {
+                                column: "parent_id",
+                                ids: parents,
+                            },
+                            newest_per_lineage: false,
+                        },
+                        &Sqlite,
+                    )
+                    .to_string(SqliteQueryBuilder),
+                    parents: ids,
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(PreparedCommit {
+        checks,
+        inserts: prepare_inserts(plan)?,
+    })
+}
+
+/// One insert per table plus one for the links. A value SQLite cannot
+/// store is an `InvalidInput` naming the version.
+fn prepare_inserts(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
     let mut inserts = Vec::with_capacity(plan.batches.len() + 1);
     for batch in &plan.batches {
         let ty = batch.entity_type;
@@ -80,12 +132,28 @@ pub(crate) fn prepare(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
 pub(crate) fn run(
     conn: &mut Connection,
     instrument: &Instrument,
-    inserts: Vec<BatchInsert>,
+    prepared: PreparedCommit,
 ) -> Result<HashMap<Uuid, i64>> {
+    let PreparedCommit { checks, inserts } = prepared;
     let mut statement_number = 1;
     instrument.commit_statement(statement_number)?;
     conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
     let outcome = (|| {
+        // BEGIN IMMEDIATE holds the write lock: no other writer can fork
+        // the same versions between these checks and the inserts.
+        for check in &checks {
+            statement_number += 1;
+            instrument.commit_statement(statement_number)?;
+            let mut statement = conn.prepare_cached(&check.sql).map_err(db_error)?;
+            let mut rows = statement
+                .query([check.parents.as_str()])
+                .map_err(db_error)?;
+            if let Some(row) = rows.next().map_err(db_error)? {
+                let child = row_meta(row, check.type_name)?;
+                let parent = child.parent_id.unwrap_or_default();
+                return Err(Error::branch_conflict(check.type_name, parent));
+            }
+        }
         let mut row_ids = HashMap::new();
         for insert in &inserts {
             statement_number += 1;

@@ -16,7 +16,7 @@ use verso_core::{
 };
 use verso_sql::LINK_COLUMNS;
 
-fn id_array(ids: impl IntoIterator<Item = Uuid>) -> String {
+pub(crate) fn id_array(ids: impl IntoIterator<Item = Uuid>) -> String {
     serde_json::Value::Array(
         ids.into_iter()
             .map(|id| serde_json::Value::String(uuid_text(&id)))

@@ -35,6 +35,8 @@ macro_rules! suite {
             lineage_latest_and_heads_follow_the_version_tree,
             clones_share_no_state_with_the_store,
             a_second_copy_of_a_new_entity_is_an_error_naming_it,
+            committing_on_the_head_refuses_to_branch,
+            concurrent_commits_on_the_head_let_exactly_one_win,
             polymorphic_tools_round_trip_in_order,
             editing_a_variant_field_forks_tool_and_thread,
             a_tool_changing_variant_stays_in_its_lineage,

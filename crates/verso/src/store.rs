@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use verso_core::{
-    apply_commit, plan_commit, reachable_types, CommitPlan, CommitReport, DbErrorKind, Driver,
+    apply_commit, plan_commit_with, reachable_types, CommitPlan, CommitReport, DbErrorKind, Driver,
     EntityType, Error, Node, Result, Stats, VersionQuery,
 };
 
@@ -76,18 +76,32 @@ impl Store {
     /// On success, the metadata of `root` and its descendants is updated in
     /// place.
     pub async fn commit<N: Node>(&self, root: &mut N) -> Result<CommitReport> {
-        self.store(root, false).await
+        self.store(root, false, false).await
+    }
+
+    /// Like [`commit`](Self::commit), but refuses to branch: if another
+    /// version was already forked from any version this commit would fork
+    /// (someone else moved the head since `root` was loaded), it fails with
+    /// [`Error::Conflict`] naming the type and that version, and stores
+    /// nothing. The check runs inside the commit's transaction.
+    pub async fn commit_on_head<N: Node>(&self, root: &mut N) -> Result<CommitReport> {
+        self.store(root, false, true).await
     }
 
     /// Like [`commit`](Self::commit), but `root` gets a new version even if
     /// nothing changed.
     pub async fn fork<N: Node>(&self, root: &mut N) -> Result<CommitReport> {
-        self.store(root, true).await
+        self.store(root, true, false).await
     }
 
-    async fn store<N: Node>(&self, root: &mut N, force: bool) -> Result<CommitReport> {
+    async fn store<N: Node>(
+        &self,
+        root: &mut N,
+        force: bool,
+        refuse_branches: bool,
+    ) -> Result<CommitReport> {
         self.ensure(root.node_type()).await?;
-        let planned = plan_commit(root, force)?;
+        let planned = plan_commit_with(root, force, refuse_branches)?;
         if planned.plan.is_empty() {
             return Ok(planned.report);
         }

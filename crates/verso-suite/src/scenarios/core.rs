@@ -526,3 +526,63 @@ pub async fn a_second_copy_of_a_new_entity_is_an_error_naming_it(store: &Store) 
         Err(Error::NotFound { .. })
     ));
 }
+
+pub async fn committing_on_the_head_refuses_to_branch(store: &Store) {
+    let thread = stored_thread(store, 2).await;
+    let lineage = thread.meta.lineage_id();
+    let mut left: ChatThread = store.get(thread.meta.ecs_id()).await.unwrap();
+    let mut right = left.clone();
+    left.history[0].content = "left".into();
+    assert_eq!(
+        store.commit_on_head(&mut left).await.unwrap().forked.len(),
+        2
+    );
+
+    right.history[1].content = "right".into();
+    let before = right.clone();
+    match store.commit_on_head(&mut right).await {
+        Err(Error::Conflict { type_name, id, .. }) => {
+            assert_eq!(
+                (type_name.as_str(), id),
+                ("ChatThread", thread.meta.ecs_id())
+            );
+        }
+        other => panic!("expected a Conflict on the thread, got {other:?}"),
+    }
+    assert_eq!(right, before, "the working copy is untouched");
+    let versions = store.versions::<ChatThread>(lineage).await.unwrap();
+    assert_eq!(versions.len(), 2, "nothing of the refused commit is stored");
+
+    // Committing on the newest version works; a plain commit may branch.
+    let mut newest: ChatThread = store.latest(lineage).await.unwrap();
+    newest.name = "renamed".into();
+    store.commit_on_head(&mut newest).await.unwrap();
+    store.commit(&mut right).await.unwrap();
+    assert_eq!(store.heads::<ChatThread>(lineage).await.unwrap().len(), 2);
+}
+
+pub async fn concurrent_commits_on_the_head_let_exactly_one_win(store: &Store) {
+    let thread = stored_thread(store, 1).await;
+    for round in 0..5 {
+        let head: ChatThread = store.latest(thread.meta.lineage_id()).await.unwrap();
+        let (mut a, mut b) = (head.clone(), head.clone());
+        a.name = format!("a{round}");
+        b.name = format!("b{round}");
+        let (first, second) =
+            tokio::join!(store.commit_on_head(&mut a), store.commit_on_head(&mut b));
+        let conflicts = [&first, &second]
+            .iter()
+            .filter(|r| matches!(r, Err(Error::Conflict { .. })))
+            .count();
+        assert_eq!(
+            (first.is_ok() as usize + second.is_ok() as usize, conflicts),
+            (1, 1),
+            "round {round}: {first:?} / {second:?}"
+        );
+    }
+    let heads = store
+        .heads::<ChatThread>(thread.meta.lineage_id())
+        .await
+        .unwrap();
+    assert_eq!(heads.len(), 1, "the lineage never branched");
+}
