@@ -309,6 +309,7 @@ impl<'a> Model<'a> {
                 table: #table,
                 columns: COLUMNS,
                 children: CHILDREN,
+                variants: &[],
             };
             &TYPE
         };

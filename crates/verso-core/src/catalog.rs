@@ -9,7 +9,7 @@
 //! any Verso database.
 
 use crate::error::{Error, Result};
-use crate::schema::{ChildField, ChildKind, Column, EntityType, TypeRef};
+use crate::schema::{ChildField, ChildKind, Column, EntityType, TypeRef, Variant};
 use crate::value::ColumnType;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -32,6 +32,14 @@ struct Definition {
     table: String,
     columns: Vec<ColumnDefinition>,
     children: Vec<ChildDefinition>,
+    #[serde(default)]
+    variants: Vec<VariantDefinition>,
+}
+
+#[derive(Deserialize)]
+struct VariantDefinition {
+    name: String,
+    columns: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -66,7 +74,7 @@ impl CatalogEntry {
     /// # use verso_core::{CatalogEntry, ChildField, ChildKind, Column, ColumnType, EntityType, TypeRef};
     /// static COLUMNS: [Column; 1] = [Column { name: "title", ty: ColumnType::Text, nullable: false, references: None }];
     /// static CHILDREN: [ChildField; 1] = [ChildField { name: "pages", kind: ChildKind::Many, target: TypeRef::Named("Page") }];
-    /// static BOOK: EntityType = EntityType { name: "Book", table: "book", columns: &COLUMNS, children: &CHILDREN };
+    /// static BOOK: EntityType = EntityType { name: "Book", table: "book", columns: &COLUMNS, children: &CHILDREN, variants: &[] };
     /// let entry = CatalogEntry {
     ///     type_name: "Book".into(),
     ///     table_name: "book".into(),
@@ -139,6 +147,23 @@ impl CatalogEntry {
             table: leak(definition.table),
             columns: Box::leak(columns.into_boxed_slice()),
             children: Box::leak(children.into_boxed_slice()),
+            variants: Box::leak(
+                definition
+                    .variants
+                    .into_iter()
+                    .map(|v| Variant {
+                        name: leak(v.name),
+                        columns: Box::leak(
+                            v.columns
+                                .into_iter()
+                                .map(leak)
+                                .collect::<Vec<_>>()
+                                .into_boxed_slice(),
+                        ),
+                    })
+                    .collect::<Vec<_>>()
+                    .into_boxed_slice(),
+            ),
         })
     }
 }

@@ -52,6 +52,6 @@ pub use plan::{
 pub use polymorphic::{Polymorphic, VARIANT_COLUMN};
 pub use reference::{LineageRef, Ref};
 pub use report::{CommitReport, Created, Forked};
-pub use schema::{reachable_types, ChildField, ChildKind, Column, EntityType, TypeRef};
+pub use schema::{reachable_types, ChildField, ChildKind, Column, EntityType, TypeRef, Variant};
 pub use tree::{ChildList, VersionTree};
 pub use value::{ColumnType, Value};

@@ -18,7 +18,7 @@ use crate::driver::StoredRow;
 use crate::entity::{Entity, Node};
 use crate::error::{Error, Result};
 use crate::load::Assembly;
-use crate::schema::{ChildField, ChildKind, Column, EntityType};
+use crate::schema::{ChildField, ChildKind, Column, EntityType, Variant};
 use crate::value::{ColumnType, Value};
 
 /// The name of the discriminator column.
@@ -132,11 +132,26 @@ impl Polymorphic {
                 field.kind = declared[0].kind;
             }
         }
+        let variants: Vec<Variant> = layouts
+            .iter()
+            .map(|layout| Variant {
+                name: layout.discriminator,
+                columns: Box::leak(
+                    layout
+                        .column_slots
+                        .iter()
+                        .map(|&slot| columns[slot].name)
+                        .collect::<Vec<_>>()
+                        .into_boxed_slice(),
+                ),
+            })
+            .collect();
         let entity_type = Box::leak(Box::new(EntityType {
             name,
             table,
             columns: Box::leak(columns.into_boxed_slice()),
             children: Box::leak(children.into_boxed_slice()),
+            variants: Box::leak(variants.into_boxed_slice()),
         }));
         Polymorphic {
             entity_type,
@@ -275,6 +290,26 @@ mod tests {
             names,
             ["variant", "name", "radius", "label_radius", "label_variant"]
         );
+    }
+
+    #[test]
+    fn a_row_shows_only_the_fields_of_its_variant() {
+        let layout = layout();
+        let circle = Circle {
+            meta: Meta::new(),
+            name: "c".into(),
+            radius: 2.0,
+        };
+        let values = layout.column_values(0, &circle).unwrap();
+        let names: Vec<&str> = layout
+            .entity_type()
+            .fields_of(&values)
+            .iter()
+            .map(|(c, _)| c.name)
+            .collect();
+        assert_eq!(names, ["variant", "name", "radius"]);
+        let definition = layout.entity_type().definition();
+        assert_eq!(definition["variants"][1]["columns"][1], "label_radius");
     }
 
     #[test]

@@ -130,6 +130,7 @@ mod tests {
         table: "leaf",
         columns: &LEAF_COLUMNS,
         children: &[],
+        variants: &[],
     };
     static NODE_CHILDREN: [ChildField; 1] = [ChildField {
         name: "leaves",
@@ -141,6 +142,7 @@ mod tests {
         table: "node",
         columns: &[],
         children: &NODE_CHILDREN,
+        variants: &[],
     };
 
     fn row(ty: &'static EntityType, id: u128, values: Vec<Value>) -> StoredRow {

@@ -104,6 +104,7 @@ mod tests {
         table: "thing",
         columns: &COLUMNS,
         children: &[],
+        variants: &[],
     };
 
     fn check(values: Vec<Value>) -> Result<(), String> {

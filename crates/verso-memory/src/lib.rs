@@ -375,45 +375,51 @@ impl Driver for MemoryDriver {
         self.instrument.query();
         let state = self.state();
         let table = state.table(ty)?;
-        let mut metas: Vec<RowMeta> = match &query.filter {
-            VersionFilter::All => table.rows.iter().map(|r| r.meta.clone()).collect(),
-            VersionFilter::In { column, ids } => {
-                let wanted: HashSet<&Uuid> = ids.iter().collect();
-                let position = table.layout.iter().position(|s| s.name == *column);
-                table
-                    .rows
-                    .iter()
-                    .filter(|row| {
-                        let value = match *column {
-                            "ecs_id" => Some(row.meta.ecs_id),
-                            "lineage_id" => Some(row.meta.lineage_id),
-                            "parent_id" => row.meta.parent_id,
-                            _ => match position.map(|p| &row.values[p]) {
-                                Some(Value::Uuid(id)) => Some(*id),
-                                _ => None,
-                            },
-                        };
-                        value.is_some_and(|v| wanted.contains(&v))
-                    })
-                    .map(|row| row.meta.clone())
-                    .collect()
+        let wanted: HashSet<Uuid> = match &query.filter {
+            VersionFilter::In { ids, .. } => ids.iter().copied().collect(),
+            VersionFilter::All => HashSet::new(),
+        };
+        let matches = |row: &StoredRow| match &query.filter {
+            VersionFilter::All => true,
+            VersionFilter::In { column, .. } => {
+                let value = match *column {
+                    "ecs_id" => Some(row.meta.ecs_id),
+                    "lineage_id" => Some(row.meta.lineage_id),
+                    "parent_id" => row.meta.parent_id,
+                    _ => match table
+                        .layout
+                        .iter()
+                        .position(|s| s.name == *column)
+                        .map(|p| &row.values[p])
+                    {
+                        Some(Value::Uuid(id)) => Some(*id),
+                        _ => None,
+                    },
+                };
+                value.is_some_and(|v| wanted.contains(&v))
             }
         };
-        metas.sort_by_key(|m| (m.created_at, m.id));
-        if query.newest_per_lineage {
-            let mut newest: HashMap<Uuid, usize> = HashMap::new();
-            for (index, meta) in metas.iter().enumerate() {
-                newest.insert(meta.lineage_id, index);
+        let mut rows: Vec<&StoredRow> = if query.newest_per_lineage {
+            // The newest version of each lineage, kept when it matches (as
+            // the SQL backends rank whole lineages before filtering).
+            let mut newest: HashMap<Uuid, &StoredRow> = HashMap::new();
+            for row in &table.rows {
+                let key = (row.meta.created_at, row.meta.id);
+                newest
+                    .entry(row.meta.lineage_id)
+                    .and_modify(|kept| {
+                        if (kept.meta.created_at, kept.meta.id) < key {
+                            *kept = row;
+                        }
+                    })
+                    .or_insert(row);
             }
-            let keep: HashSet<usize> = newest.into_values().collect();
-            metas = metas
-                .into_iter()
-                .enumerate()
-                .filter(|(index, _)| keep.contains(index))
-                .map(|(_, meta)| meta)
-                .collect();
-        }
-        Ok(metas)
+            newest.into_values().filter(|row| matches(row)).collect()
+        } else {
+            table.rows.iter().filter(|row| matches(row)).collect()
+        };
+        rows.sort_by_key(|row| (row.meta.created_at, row.meta.id));
+        Ok(rows.into_iter().map(|row| row.meta.clone()).collect())
     }
 
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {

@@ -66,6 +66,7 @@ mod tests {
             },
         ],
         children: &[],
+        variants: &[],
     };
 
     #[test]

@@ -158,6 +158,7 @@ async fn a_table_catalogued_for_another_type_is_a_mismatch() {
         table: "threads",
         columns: THREAD.columns,
         children: &[],
+        variants: &[],
     };
     let Some(db) = setup().await else { return };
     db.driver.ensure_tables(&types()).await.unwrap();

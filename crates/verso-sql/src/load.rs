@@ -24,6 +24,10 @@ pub fn select_by_ids(ty: &EntityType, dialect: &impl Dialect) -> SelectStatement
 /// The metadata of the versions of `ty` that `query` selects, oldest
 /// first. A filter on a column reads its values from the id list bound as
 /// parameter 1.
+///
+/// With `newest_per_lineage`, a version is selected when it is the newest of
+/// its lineage *and* matches the filter: a link re-pointed elsewhere in its
+/// newest version no longer counts as pointing here.
 pub fn select_versions(
     ty: &EntityType,
     query: &VersionQuery,
@@ -33,12 +37,34 @@ pub fn select_versions(
     select
         .columns(meta_columns().map(Alias::new))
         .from(Alias::new(ty.table));
-    if let VersionFilter::In { column, .. } = &query.filter {
-        select.and_where(dialect.in_id_list(column, 1));
-    }
-    if query.newest_per_lineage {
-        rank_by_lineage(&mut select);
-        select = newest_of_each_lineage(select, meta_columns());
+    let filter = match &query.filter {
+        VersionFilter::In { column, .. } => Some(*column),
+        VersionFilter::All => None,
+    };
+    match (filter, query.newest_per_lineage) {
+        (None, false) => {}
+        (Some(column), false) => {
+            select.and_where(dialect.in_id_list(column, 1));
+        }
+        (filter, true) => {
+            if let Some(column) = filter {
+                // Rank every version of the lineages with a matching version.
+                let lineages = Query::select()
+                    .column(Alias::new("lineage_id"))
+                    .from(Alias::new(ty.table))
+                    .and_where(dialect.in_id_list(column, 1))
+                    .take();
+                select.and_where(Expr::col(Alias::new("lineage_id")).in_subquery(lineages));
+                if !meta_columns().any(|c| c == column) {
+                    select.column(Alias::new(column));
+                }
+            }
+            rank_by_lineage(&mut select);
+            select = newest_of_each_lineage(select, meta_columns());
+            if let Some(column) = filter {
+                select.and_where(dialect.in_id_list(column, 1));
+            }
+        }
     }
     select
         .order_by(Alias::new("created_at"), Order::Asc)

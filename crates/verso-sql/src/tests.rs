@@ -45,6 +45,7 @@ static NOTE: EntityType = EntityType {
         },
     ],
     children: &[],
+    variants: &[],
 };
 
 #[test]
@@ -80,7 +81,7 @@ fn reference_columns_are_indexed() {
 }
 
 #[test]
-fn newest_versions_are_filtered_before_ranking() {
+fn the_newest_version_of_each_lineage_is_ranked_before_the_filter() {
     let query = VersionQuery {
         filter: VersionFilter::In {
             column: "author",
@@ -92,10 +93,11 @@ fn newest_versions_are_filtered_before_ranking() {
     assert_eq!(
         select_versions(&NOTE, &query, &Marked).to_string(PostgresQueryBuilder),
         format!(
-            "SELECT {meta} FROM (SELECT {meta}, row_number() OVER ( PARTITION BY \"lineage_id\" \
-             ORDER BY \"created_at\" DESC, \"id\" DESC ) AS \"verso_rank\" FROM \"notes\" \
-             WHERE author IN LIST $1) AS \"ranked\" WHERE \"verso_rank\" = 1 \
-             ORDER BY \"created_at\" ASC, \"id\" ASC"
+            "SELECT {meta} FROM (SELECT {meta}, \"author\", row_number() OVER ( PARTITION BY \
+             \"lineage_id\" ORDER BY \"created_at\" DESC, \"id\" DESC ) AS \"verso_rank\" \
+             FROM \"notes\" WHERE \"lineage_id\" IN (SELECT \"lineage_id\" FROM \"notes\" \
+             WHERE author IN LIST $1)) AS \"ranked\" WHERE \"verso_rank\" = 1 AND \
+             (author IN LIST $1) ORDER BY \"created_at\" ASC, \"id\" ASC"
         )
     );
 }

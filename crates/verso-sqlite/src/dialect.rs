@@ -64,6 +64,7 @@ mod tests {
             references: None,
         }],
         children: &[],
+        variants: &[],
     };
 
     #[test]

@@ -87,6 +87,18 @@ macro_rules! suite {
             a_tree_ten_thousand_levels_deep_commits_and_loads,
             a_stored_variant_the_type_no_longer_has_is_a_decode_error,
             a_long_table_name_is_checked_like_any_other,
+            swapping_two_children_reports_those_two_as_moved,
+            reordering_two_versions_of_one_child_lineage_is_a_move_not_two_changes,
+            a_diff_two_levels_deep_reports_each_level,
+            an_optional_child_added_replaced_edited_and_removed,
+            a_diff_across_a_variant_change_names_the_variant,
+            as_of_follows_every_branch_of_a_lineage,
+            revert_to_a_version_of_another_branch,
+            revert_brings_back_the_earlier_variant_of_a_tool,
+            referencing_skips_links_that_moved_to_another_target,
+            a_traced_edit_that_panics_stores_nothing,
+            an_async_traced_edit_may_await_the_same_store,
+            the_lineage_tree_of_a_fan_out,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

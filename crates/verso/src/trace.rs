@@ -17,8 +17,9 @@ impl Store {
     /// Runs `edit` on `entity`, then commits whatever it changed: edited
     /// fields and children are versioned, entities it created are stored
     /// with their first version. An edit that changes nothing makes no
-    /// version. If `edit` returns an error, nothing is stored and `entity`
-    /// is restored to what it was before the call.
+    /// version. If `edit` returns an error, panics, or (for
+    /// [`edit_async`](Self::edit_async)) is cancelled, nothing is stored
+    /// and `entity` is restored to what it was before the call.
     ///
     /// ```
     /// # use verso::{Entity, Meta, Store};
@@ -48,14 +49,10 @@ impl Store {
         T: Entity,
         E: From<Error>,
     {
-        let before = entity.clone();
-        match edit(entity) {
-            Ok(value) => self.commit_edit(entity, value).await,
-            Err(error) => {
-                *entity = before;
-                Err(error)
-            }
-        }
+        let mut guard = Restore::new(&mut *entity);
+        let value = edit(guard.target())?;
+        guard.keep();
+        self.commit_edit(entity, value).await
     }
 
     /// [`edit`](Self::edit) for asynchronous code.
@@ -87,14 +84,10 @@ impl Store {
         T: Entity,
         E: From<Error>,
     {
-        let before = entity.clone();
-        match edit(entity).await {
-            Ok(value) => self.commit_edit(entity, value).await,
-            Err(error) => {
-                *entity = before;
-                Err(error)
-            }
-        }
+        let mut guard = Restore::new(&mut *entity);
+        let value = edit(guard.target()).await?;
+        guard.keep();
+        self.commit_edit(entity, value).await
     }
 
     async fn commit_edit<T: Entity, R, E: From<Error>>(
@@ -104,5 +97,36 @@ impl Store {
     ) -> Result<Edited<R>, E> {
         let report = self.commit(entity).await?;
         Ok(Edited { value, report })
+    }
+}
+
+/// Puts an entity back as it was unless told to keep the edit: on an
+/// error, a panic unwinding through the edit, or a cancelled future.
+struct Restore<'a, T: Clone> {
+    target: &'a mut T,
+    before: Option<T>,
+}
+
+impl<'a, T: Clone> Restore<'a, T> {
+    fn new(target: &'a mut T) -> Self {
+        let before = Some(target.clone());
+        Restore { target, before }
+    }
+
+    fn target(&mut self) -> &mut T {
+        self.target
+    }
+
+    /// The edit succeeded: keep it.
+    fn keep(mut self) {
+        self.before = None;
+    }
+}
+
+impl<T: Clone> Drop for Restore<'_, T> {
+    fn drop(&mut self) {
+        if let Some(before) = self.before.take() {
+            *self.target = before;
+        }
     }
 }

@@ -41,9 +41,8 @@ pub fn version_tree(tree: &VersionTree) -> Json {
     object.extend(meta(&tree.meta));
     let fields: Map<String, Json> = tree
         .entity_type
-        .columns
-        .iter()
-        .zip(&tree.values)
+        .fields_of(&tree.values)
+        .into_iter()
         .map(|(column, v)| (column.name.to_string(), value(v)))
         .collect();
     object.insert("fields".into(), Json::Object(fields));

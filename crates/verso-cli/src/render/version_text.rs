@@ -26,8 +26,8 @@ pub fn version_tree(tree: &VersionTree, style: Style) -> String {
 
 /// The fields and children of `tree`, each on its own line under `prefix`.
 fn entries(tree: &VersionTree, prefix: &str, style: Style, out: &mut String) {
-    let columns = tree.entity_type.columns.iter().zip(&tree.values);
-    let count = tree.values.len() + tree.children.len();
+    let columns = tree.entity_type.fields_of(&tree.values);
+    let count = columns.len() + tree.children.len();
     let mut index = 0;
     let mut branch = |out: &mut String| -> String {
         index += 1;

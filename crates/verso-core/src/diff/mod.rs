@@ -157,13 +157,6 @@ pub fn diff(old: &VersionTree, new: &VersionTree) -> Diff {
 }
 
 fn diff_children(field: &'static str, old: &[VersionTree], new: &[VersionTree]) -> ChildrenDiff {
-    let mut unmatched: HashMap<Uuid, VecDeque<usize>> = HashMap::new();
-    for (i, child) in old.iter().enumerate() {
-        unmatched
-            .entry(child.meta.lineage_id)
-            .or_default()
-            .push_back(i);
-    }
     let mut result = ChildrenDiff {
         field,
         added: Vec::new(),
@@ -171,13 +164,42 @@ fn diff_children(field: &'static str, old: &[VersionTree], new: &[VersionTree]) 
         moved: Vec::new(),
         changed: Vec::new(),
     };
+    // Match each new child with an old one: the same version first, then
+    // another version of the same lineage.
+    let mut match_of_new: Vec<Option<usize>> = vec![None; new.len()];
+    let mut matched_old = vec![false; old.len()];
+    let mut same_version: HashMap<Uuid, VecDeque<usize>> = HashMap::new();
+    for (i, child) in old.iter().enumerate() {
+        same_version
+            .entry(child.meta.ecs_id)
+            .or_default()
+            .push_back(i);
+    }
+    for (j, child) in new.iter().enumerate() {
+        if let Some(i) = same_version
+            .get_mut(&child.meta.ecs_id)
+            .and_then(VecDeque::pop_front)
+        {
+            match_of_new[j] = Some(i);
+            matched_old[i] = true;
+        }
+    }
+    let mut unmatched: HashMap<Uuid, VecDeque<usize>> = HashMap::new();
+    for (i, child) in old.iter().enumerate().filter(|(i, _)| !matched_old[*i]) {
+        unmatched
+            .entry(child.meta.lineage_id)
+            .or_default()
+            .push_back(i);
+    }
     // (old position, new position) of each matched child, in new order.
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     for (j, child) in new.iter().enumerate() {
-        match unmatched
-            .get_mut(&child.meta.lineage_id)
-            .and_then(VecDeque::pop_front)
-        {
+        let matched = match_of_new[j].or_else(|| {
+            unmatched
+                .get_mut(&child.meta.lineage_id)
+                .and_then(VecDeque::pop_front)
+        });
+        match matched {
             Some(i) => pairs.push((i, j)),
             None => result.added.push(PlacedChild {
                 position: j,
@@ -196,7 +218,8 @@ fn diff_children(field: &'static str, old: &[VersionTree], new: &[VersionTree]) 
         .collect();
 
     let old_positions: Vec<usize> = pairs.iter().map(|&(i, _)| i).collect();
-    let in_order = order::longest_increasing(&old_positions);
+    let stayed: Vec<bool> = pairs.iter().map(|&(i, j)| i == j).collect();
+    let in_order = order::longest_increasing(&old_positions, &stayed);
     for (k, &(i, j)) in pairs.iter().enumerate() {
         if !in_order[k] {
             result.moved.push(MovedChild {

@@ -17,6 +17,7 @@ static USAGE: EntityType = EntityType {
     table: "usage",
     columns: &USAGE_COLUMNS,
     children: &[],
+    variants: &[],
 };
 static MESSAGE_COLUMNS: [Column; 1] = [Column {
     name: "content",
@@ -34,6 +35,7 @@ static MESSAGE: EntityType = EntityType {
     table: "message",
     columns: &MESSAGE_COLUMNS,
     children: &MESSAGE_CHILDREN,
+    variants: &[],
 };
 static THREAD_COLUMNS: [Column; 2] = [
     Column {
@@ -59,6 +61,7 @@ static THREAD: EntityType = EntityType {
     table: "thread",
     columns: &THREAD_COLUMNS,
     children: &THREAD_CHILDREN,
+    variants: &[],
 };
 
 /// Version `version` of lineage `lineage`.

@@ -114,6 +114,7 @@ pub static THREAD: EntityType = EntityType {
         kind: ChildKind::Many,
         target: TypeRef::Static(message_type),
     }],
+    variants: &[],
 };
 
 /// Every column type, nullable and not; replies make trees of any depth.
@@ -169,6 +170,7 @@ pub static MESSAGE: EntityType = EntityType {
         kind: ChildKind::Many,
         target: TypeRef::Static(message_type),
     }],
+    variants: &[],
 };
 
 pub fn thread_type() -> &'static EntityType {

@@ -5,12 +5,14 @@ mod core;
 mod history;
 mod relationships;
 mod review;
+mod review_history;
 mod schema;
 
 pub use self::core::*;
 pub use self::history::*;
 pub use self::relationships::*;
 pub use self::review::*;
+pub use self::review_history::*;
 pub use self::schema::*;
 
 /// Runs `work` and returns what it cost in statements and rows.
