@@ -202,6 +202,17 @@ impl VersionQuery {
             newest_per_lineage: false,
         }
     }
+    /// The versions whose UUID column `column` holds one of the ids bound
+    /// at run time (the shape of a statement, before its ids are known).
+    pub fn in_column(column: &'static str) -> Self {
+        VersionQuery {
+            filter: VersionFilter::In {
+                column,
+                ids: Vec::new(),
+            },
+            newest_per_lineage: false,
+        }
+    }
     /// Keep only the newest selected version of each lineage.
     pub fn newest(mut self) -> Self {
         self.newest_per_lineage = true;

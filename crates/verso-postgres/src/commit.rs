@@ -9,7 +9,7 @@ use sea_query::PostgresQueryBuilder;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
 use uuid::Uuid;
-use verso_core::{CommitPlan, Error, Instrument, Result, TableBatch, VersionFilter, VersionQuery};
+use verso_core::{CommitPlan, Error, Instrument, Result, TableBatch};
 use verso_sql::{Dialect, LINKS_TABLE, LINK_COLUMNS};
 
 /// One insert with its whole batch bound as one array per column.
@@ -45,27 +45,11 @@ pub(crate) fn prepare(plan: &CommitPlan) -> Result<PreparedCommit> {
     let checks = if plan.refuse_branches {
         plan.forked_parents()
             .into_iter()
-            .map(|(ty, parents)| {
-                let select = |column: &'static str| {
-                    verso_sql::select_versions(
-                        ty,
-                        &VersionQuery {
-                            filter: VersionFilter::In {
-                                column,
-                                ids: Vec::new(),
-                            },
-                            newest_per_lineage: false,
-                        },
-                        &Postgres,
-                    )
-                    .to_string(PostgresQueryBuilder)
-                };
-                BranchCheck {
-                    type_name: ty.name,
-                    lock: format!("{} FOR UPDATE", select("ecs_id")),
-                    children: select("parent_id"),
-                    parents,
-                }
+            .map(|(ty, parents)| BranchCheck {
+                type_name: ty.name,
+                lock: verso_sql::lock_versions(ty, &Postgres).to_string(PostgresQueryBuilder),
+                children: verso_sql::forks_of(ty, &Postgres).to_string(PostgresQueryBuilder),
+                parents,
             })
             .collect()
     } else {

@@ -34,7 +34,7 @@ pub use layout::{
     LayoutColumn, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN, LINKS_TABLE, LINK_COLUMNS,
     VERSION_COLUMNS,
 };
-pub use load::{find_type, select_by_ids, select_versions};
+pub use load::{find_type, forks_of, lock_versions, select_by_ids, select_versions};
 
 #[cfg(test)]
 mod tests;

@@ -95,3 +95,18 @@ pub fn find_type(tables: &[&str], column: &str, dialect: &impl Dialect) -> Selec
     }
     union.limit(1).take()
 }
+
+/// The versions of `ty` forked from the versions in the id list bound as
+/// parameter 1: what a commit that refuses to branch looks for.
+pub fn forks_of(ty: &EntityType, dialect: &impl Dialect) -> SelectStatement {
+    select_versions(ty, &VersionQuery::in_column("parent_id"), dialect)
+}
+
+/// The versions of `ty` in the id list bound as parameter 1, locked until
+/// the end of the transaction (`FOR UPDATE`), so concurrent forks of them
+/// take turns.
+pub fn lock_versions(ty: &EntityType, dialect: &impl Dialect) -> SelectStatement {
+    select_versions(ty, &VersionQuery::in_column("ecs_id"), dialect)
+        .lock(sea_query::LockType::Update)
+        .take()
+}

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use sea_query::SqliteQueryBuilder;
 use std::collections::HashMap;
 use uuid::Uuid;
-use verso_core::{CommitPlan, Error, Instrument, Result, VersionFilter, VersionQuery};
+use verso_core::{CommitPlan, Error, Instrument, Result};
 use verso_sql::{LINKS_TABLE, LINK_COLUMNS, VERSION_COLUMNS};
 
 /// One insert statement with its whole batch packed in one JSON parameter.
@@ -41,24 +41,10 @@ pub(crate) fn prepare(plan: &CommitPlan) -> Result<PreparedCommit> {
     let checks = if plan.refuse_branches {
         plan.forked_parents()
             .into_iter()
-            .map(|(ty, parents)| {
-                let ids = id_array(parents.iter().copied());
-                BranchCheck {
-                    type_name: ty.name,
-                    sql: verso_sql::select_versions(
-                        ty,
-                        &VersionQuery {
-                            filter: VersionFilter::In {
-                                column: "parent_id",
-                                ids: parents,
-                            },
-                            newest_per_lineage: false,
-                        },
-                        &Sqlite,
-                    )
-                    .to_string(SqliteQueryBuilder),
-                    parents: ids,
-                }
+            .map(|(ty, parents)| BranchCheck {
+                type_name: ty.name,
+                sql: verso_sql::forks_of(ty, &Sqlite).to_string(SqliteQueryBuilder),
+                parents: id_array(parents),
             })
             .collect()
     } else {
