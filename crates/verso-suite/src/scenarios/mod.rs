@@ -2,17 +2,17 @@
 //! only, so it holds on every backend.
 
 mod core;
+mod edge_cases;
 mod history;
+mod history_edge_cases;
 mod relationships;
-mod review;
-mod review_history;
 mod schema;
 
 pub use self::core::*;
+pub use self::edge_cases::*;
 pub use self::history::*;
+pub use self::history_edge_cases::*;
 pub use self::relationships::*;
-pub use self::review::*;
-pub use self::review_history::*;
 pub use self::schema::*;
 
 /// Runs `work` and returns what it cost in statements and rows.

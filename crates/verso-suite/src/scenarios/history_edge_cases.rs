@@ -1,4 +1,4 @@
-//! Review of history and relationships: diffs of reordered, duplicated,
+//! Edge cases of history and relationships: diffs of reordered, duplicated,
 //! nested, optional and polymorphic children, time travel and revert on
 //! branched lineages, `referencing` after a link moved, and traced edits
 //! that panic or await the store they run on.

@@ -1,4 +1,4 @@
-//! Review: the `verso` binary on histories the shared cases do not write
+//! Edge cases of the `verso` binary on histories the shared cases do not write
 //! (swapped children, polymorphic tools changing variant, a lineage with
 //! three branches, child lineages), ids written in other forms, and a
 //! database file closed by its application.

@@ -1,4 +1,4 @@
-//! Review: edge cases of values, schemas, polymorphism, errors and failed
+//! Edge cases of values, schemas, polymorphism, errors and failed
 //! commits. Each scenario names the behaviour that must hold on every
 //! backend.
 
@@ -408,7 +408,7 @@ mod shapes {
     pub mod required {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "review_person")]
+        #[verso(table = "edge_person")]
         pub struct Person {
             pub meta: Meta,
             pub name: String,
@@ -420,7 +420,7 @@ mod shapes {
     pub mod optional {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "review_person")]
+        #[verso(table = "edge_person")]
         pub struct Person {
             pub meta: Meta,
             pub name: String,
@@ -432,7 +432,7 @@ mod shapes {
     pub mod dropped {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "review_person")]
+        #[verso(table = "edge_person")]
         pub struct Person {
             pub meta: Meta,
             pub name: String,
@@ -444,7 +444,7 @@ mod shapes {
         use super::*;
         use crate::model::Leaf;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "review_crate")]
+        #[verso(table = "edge_crate")]
         pub struct Crate {
             pub meta: Meta,
             #[verso(child)]
@@ -456,7 +456,7 @@ mod shapes {
         use super::*;
         use crate::model::Leaf;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "review_crate")]
+        #[verso(table = "edge_crate")]
         pub struct Crate {
             pub meta: Meta,
             #[verso(child)]
@@ -468,7 +468,7 @@ mod shapes {
         use super::*;
         use crate::model::Leaf;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "review_crate")]
+        #[verso(table = "edge_crate")]
         pub struct Crate {
             pub meta: Meta,
             #[verso(child)]
@@ -490,7 +490,7 @@ pub async fn a_field_made_optional_over_a_not_null_column_is_a_schema_mismatch(s
     stored_person(store).await;
     match store.register::<shapes::optional::Person>().await {
         Err(Error::SchemaMismatch { table, column, .. }) => {
-            assert_eq!((table.as_str(), column.as_str()), ("review_person", "age"));
+            assert_eq!((table.as_str(), column.as_str()), ("edge_person", "age"));
         }
         other => {
             let mut person = shapes::optional::Person {
@@ -500,7 +500,7 @@ pub async fn a_field_made_optional_over_a_not_null_column_is_a_schema_mismatch(s
             };
             let commit = store.commit(&mut person).await;
             panic!(
-                "expected a SchemaMismatch on review_person.age at registration, got {other:?}; \
+                "expected a SchemaMismatch on edge_person.age at registration, got {other:?}; \
                  a commit with age = None then gives {commit:?}"
             );
         }
@@ -511,7 +511,7 @@ pub async fn a_not_null_column_the_type_no_longer_has_is_a_schema_mismatch(store
     stored_person(store).await;
     match store.register::<shapes::dropped::Person>().await {
         Err(Error::SchemaMismatch { table, column, .. }) => {
-            assert_eq!((table.as_str(), column.as_str()), ("review_person", "age"));
+            assert_eq!((table.as_str(), column.as_str()), ("edge_person", "age"));
         }
         other => {
             let mut person = shapes::dropped::Person {
@@ -520,7 +520,7 @@ pub async fn a_not_null_column_the_type_no_longer_has_is_a_schema_mismatch(store
             };
             let commit = store.commit(&mut person).await;
             panic!(
-                "expected a SchemaMismatch on review_person.age at registration, got {other:?}; \
+                "expected a SchemaMismatch on edge_person.age at registration, got {other:?}; \
                  a commit then gives {commit:?}"
             );
         }
@@ -1126,7 +1126,7 @@ mod kinds {
     pub mod both {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "review_kind")]
+        #[verso(table = "edge_kind")]
         pub enum Kind {
             Alpha(Alpha),
             Beta(Beta),
@@ -1136,7 +1136,7 @@ mod kinds {
     pub mod alpha_only {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "review_kind")]
+        #[verso(table = "edge_kind")]
         pub enum Kind {
             Alpha(Alpha),
         }
