@@ -49,7 +49,7 @@ pub(crate) fn entity_columns(ty: &EntityType) -> Vec<ExpectedColumn> {
     columns.extend(
         ty.columns
             .iter()
-            .map(|c| ExpectedColumn::new(c.name, c.ty, Postgres.field_nullable(c))),
+            .map(|c| ExpectedColumn::new(c.name, c.ty, c.nullable)),
     );
     columns
 }

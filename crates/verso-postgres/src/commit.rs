@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{CommitPlan, Error, Instrument, Result, TableBatch};
-use verso_sql::{Dialect, LINKS_TABLE, LINK_COLUMNS};
+use verso_sql::{LINKS_TABLE, LINK_COLUMNS};
 
 /// One insert with its whole batch bound as one array per column.
 #[derive(Debug)]
@@ -113,17 +113,9 @@ fn prepare_batch(batch: &TableBatch) -> Result<BatchInsert> {
             id: row.ecs_id,
             detail,
         };
-        if row.values.len() != ty.columns.len() {
-            return Err(invalid(format!(
-                "{} column values for {} columns",
-                row.values.len(),
-                ty.columns.len()
-            )));
-        }
+        // Core checked the values against the columns (kinds, NULLs);
+        // pushing can only fail on a value of another kind.
         for ((column, value), array) in ty.columns.iter().zip(&row.values).zip(&mut fields) {
-            if matches!(value, verso_core::Value::Null) && !Postgres.field_nullable(column) {
-                return Err(invalid(format!("column {} is not nullable", column.name)));
-            }
             array
                 .push(value)
                 .map_err(|detail| invalid(format!("column {}: {detail}", column.name)))?;

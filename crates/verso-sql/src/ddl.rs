@@ -42,7 +42,7 @@ pub fn entity_table(ty: &EntityType, dialect: &impl Dialect) -> TableCreateState
         table.col(layout_column(c, dialect));
     }
     for c in ty.columns {
-        table.col(column(c.name, c.ty, dialect.field_nullable(c), dialect));
+        table.col(column(c.name, c.ty, c.nullable, dialect));
     }
     table.take()
 }

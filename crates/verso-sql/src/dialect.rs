@@ -1,7 +1,7 @@
 //! What differs between the SQL databases Verso stores in.
 
 use sea_query::SimpleExpr;
-use verso_core::{Column, ColumnType};
+use verso_core::ColumnType;
 
 /// The parts of Verso's statements that differ between databases; every
 /// other part is the same everywhere and built by this crate.
@@ -14,12 +14,6 @@ pub trait Dialect {
     /// have the store number rows; `None` where an integer primary key
     /// numbers them by itself.
     fn row_numbering(&self) -> Option<&'static str>;
-
-    /// Whether the column of the field `column` accepts `NULL`: by default
-    /// when the field is an `Option`.
-    fn field_nullable(&self, column: &Column) -> bool {
-        column.nullable
-    }
 
     /// Parameter number `n` (from 1) of a statement.
     fn parameter(&self, n: usize) -> SimpleExpr;
