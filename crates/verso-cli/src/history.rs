@@ -2,6 +2,8 @@
 
 use crate::database::Database;
 use crate::failure::Failure;
+use crate::render::json;
+use serde_json::{json, Map, Value as Json};
 use verso::{diff, Assembly, Diff, EntityType, LineageTree, Uuid};
 
 /// Every version of a lineage, with its diff against its parent.
@@ -14,8 +16,15 @@ pub struct LineageHistory {
 }
 
 impl LineageHistory {
+    /// The history of the lineage `id` names: a lineage id, or any version
+    /// id (its lineage).
+    pub async fn of(database: &Database, id: Uuid) -> Result<LineageHistory, Failure> {
+        let found = database.resolve(id).await?;
+        Self::read(database, found.ty(), found.lineage_id()).await
+    }
+
     /// Reads every version of the lineage with its subtree (one load).
-    pub async fn read(
+    async fn read(
         database: &Database,
         ty: &'static EntityType,
         lineage_id: Uuid,
@@ -37,6 +46,25 @@ impl LineageHistory {
             .map(|(i, node)| node.parent.map(|p| diff(&trees[p], &trees[i])))
             .collect();
         Ok(LineageHistory { tree, diffs })
+    }
+
+    /// Version `index` as JSON: its metadata, whether it is a head, and its
+    /// summary; commands add their own keys.
+    pub fn json_entry(&self, index: usize) -> Map<String, Json> {
+        let node = &self.tree.versions[index];
+        let mut entry = json::meta(&node.version);
+        entry.insert("head".into(), json!(node.children.is_empty()));
+        entry.insert("summary".into(), json!(self.summary(index)));
+        entry
+    }
+
+    /// The JSON document of the lineage holding `versions`.
+    pub fn json_document(&self, versions: Vec<Json>) -> String {
+        json::to_text(&json!({
+            "type": self.tree.type_name,
+            "lineage": self.tree.lineage_id.to_string(),
+            "versions": versions,
+        }))
     }
 
     /// What version `index` changed, in a few words.

@@ -15,17 +15,13 @@ pub async fn run(
     as_json: bool,
     style: Style,
 ) -> Result<String, Failure> {
-    let found = database.resolve(id).await?;
-    let history = LineageHistory::read(database, found.ty(), found.lineage_id()).await?;
+    let history = LineageHistory::of(database, id).await?;
     let tree = &history.tree;
     let newest_first = (0..tree.versions.len()).rev();
     if as_json {
         let versions: Vec<_> = newest_first
             .map(|i| {
-                let node = &tree.versions[i];
-                let mut entry = json::meta(&node.version);
-                entry.insert("head".into(), json!(node.children.is_empty()));
-                entry.insert("summary".into(), json!(history.summary(i)));
+                let mut entry = history.json_entry(i);
                 entry.insert(
                     "diff".into(),
                     history.diffs[i].as_ref().map_or(json!(null), json::diff),
@@ -33,11 +29,7 @@ pub async fn run(
                 serde_json::Value::Object(entry)
             })
             .collect();
-        return Ok(json::to_text(&json!({
-            "type": tree.type_name,
-            "lineage": tree.lineage_id.to_string(),
-            "versions": versions,
-        })));
+        return Ok(history.json_document(versions));
     }
     let heads = tree.heads().count();
     let mut out = format!(

@@ -4,7 +4,7 @@ use crate::cli::TreeFormat;
 use crate::database::Database;
 use crate::failure::Failure;
 use crate::history::LineageHistory;
-use crate::render::{dot::dot, graph::graph, json, mermaid::mermaid, time, Style};
+use crate::render::{dot::dot, graph::graph, mermaid::mermaid, time, Style};
 use serde_json::json;
 use verso::Uuid;
 
@@ -16,8 +16,7 @@ pub async fn run(
     as_json: bool,
     style: Style,
 ) -> Result<String, Failure> {
-    let found = database.resolve(id).await?;
-    let history = LineageHistory::read(database, found.ty(), found.lineage_id()).await?;
+    let history = LineageHistory::of(database, id).await?;
     let tree = &history.tree;
     let is_head = |i: usize| tree.versions[i].children.is_empty();
     if as_json {
@@ -26,23 +25,17 @@ pub async fn run(
             .iter()
             .enumerate()
             .map(|(i, node)| {
-                let mut entry = json::meta(&node.version);
+                let mut entry = history.json_entry(i);
                 let children: Vec<String> = node
                     .children
                     .iter()
                     .map(|&c| tree.versions[c].version.ecs_id.to_string())
                     .collect();
                 entry.insert("children".into(), json!(children));
-                entry.insert("head".into(), json!(is_head(i)));
-                entry.insert("summary".into(), json!(history.summary(i)));
                 serde_json::Value::Object(entry)
             })
             .collect();
-        return Ok(json::to_text(&json!({
-            "type": tree.type_name,
-            "lineage": tree.lineage_id.to_string(),
-            "versions": versions,
-        })));
+        return Ok(history.json_document(versions));
     }
     let lines = |i: usize| -> Vec<String> {
         let version = &tree.versions[i].version;
