@@ -2,31 +2,26 @@
 //! thread of N messages, and loading the thread, on SQLite and PostgreSQL.
 //!
 //! Run with `cargo bench -p verso-bench` (add `-- sqlite` or `-- postgres`
-//! to run one backend, a size such as `-- 1000` to run one size;
-//! `VERSO_BENCH_KEEP_SCHEMA=1` keeps the PostgreSQL schemas for inspection). PostgreSQL is `postgres://postgres@127.0.0.1:5432/test`
-//! or `$VERSO_POSTGRES_URL`; each size runs in a fresh schema, dropped at the
-//! end. The table is printed and written to `target/bench-results.md`.
+//! to run one backend, a size such as `-- 1000` to run one size, `-- edit`
+//! to run this bench alone). Sizes: `VERSO_BENCH_EDIT_SIZES` (default
+//! `10,1000,10000,100000`); `VERSO_BENCH_QUICK=1` runs a tenth of the
+//! iterations. PostgreSQL is `postgres://postgres@127.0.0.1:5432/test` or
+//! `$VERSO_POSTGRES_URL`; each size runs in a fresh schema (SQLite: a fresh
+//! file), dropped at the end (`VERSO_BENCH_KEEP_SCHEMA=1` keeps the
+//! schemas). The table is printed and written to `target/bench-results.md`.
 //!
-//! Verso and the baseline run on the same database and the same tables, and
-//! their iterations alternate, so both see the same table sizes and the
+//! Verso and the baseline run on the same database and the same tables,
+//! and their iterations alternate, so both see the same table sizes and the
 //! same background load.
 
-use std::future::Future;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-use uuid::Uuid;
-use verso::Store;
-use verso_bench::baseline_postgres::PostgresBaseline;
-use verso_bench::baseline_sqlite::SqliteBaseline;
+use std::time::Instant;
+use verso_bench::harness::{self, in_task, timed, AnyBaseline, Args, Backend, Site};
+use verso_bench::lists::{assert_stored_list, Change};
 use verso_bench::measure::{PerOp, Samples};
 use verso_bench::model::ChatThread;
 use verso_bench::plain::{assert_same_thread, PlainThread};
 use verso_bench::report::{markdown_table, thousands, Measurement};
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-
-const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// How long to run one size: untimed warm-up iterations, then timed ones.
 #[derive(Clone, Copy, Debug)]
@@ -37,155 +32,67 @@ struct Plan {
     loads: usize,
 }
 
-const PLANS: [Plan; 3] = [
-    Plan {
-        n: 10,
-        warmup: 30,
-        commits: 400,
-        loads: 400,
-    },
-    Plan {
-        n: 1_000,
-        warmup: 5,
-        commits: 80,
-        loads: 80,
-    },
-    Plan {
-        n: 10_000,
-        warmup: 2,
-        commits: 20,
-        loads: 20,
-    },
-];
-
 impl Plan {
-    /// Rows in `verso_links` during the load phase: the first version's
-    /// links, then one thread version per commit on each side.
-    fn links_at_load(&self) -> usize {
-        (1 + 2 * (self.warmup + self.commits)) * self.n
-    }
-}
-
-/// The hand-written side, for either backend.
-trait Baseline: Send {
-    /// Loads a thread version with its messages.
-    fn load(&mut self, ecs_id: Uuid) -> impl Future<Output = Result<PlainThread, Error>> + Send;
-    /// Stores the edit of message `index` as new versions.
-    fn commit(
-        &mut self,
-        thread: &mut PlainThread,
-        index: usize,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
-    /// Statements sent and rows written so far.
-    fn counts(&self) -> (u64, u64);
-}
-
-impl Baseline for SqliteBaseline {
-    async fn load(&mut self, ecs_id: Uuid) -> Result<PlainThread, Error> {
-        self.load_thread(ecs_id)
-    }
-    async fn commit(&mut self, thread: &mut PlainThread, index: usize) -> Result<(), Error> {
-        self.commit_edited_message(thread, index)
-    }
-    fn counts(&self) -> (u64, u64) {
-        (self.statements, self.rows_written)
-    }
-}
-
-impl Baseline for PostgresBaseline {
-    async fn load(&mut self, ecs_id: Uuid) -> Result<PlainThread, Error> {
-        self.load_thread(ecs_id).await
-    }
-    async fn commit(&mut self, thread: &mut PlainThread, index: usize) -> Result<(), Error> {
-        self.commit_edited_message(thread, index).await
-    }
-    fn counts(&self) -> (u64, u64) {
-        (self.statements, self.rows_written)
+    /// The iterations for a thread of `n` messages: fewer for larger
+    /// threads, a tenth with `VERSO_BENCH_QUICK`.
+    fn for_size(n: usize) -> Plan {
+        let (warmup, timed) = match n {
+            0..=100 => (30, 300),
+            101..=2_000 => (5, 60),
+            2_001..=20_000 => (2, 20),
+            _ => (1, 7),
+        };
+        let timed = if harness::quick() {
+            (timed / 10).max(3)
+        } else {
+            timed
+        };
+        Plan {
+            n,
+            warmup: warmup.min(timed),
+            commits: timed,
+            loads: timed,
+        }
     }
 }
 
 fn main() {
-    // Arguments narrow the run: backend names (`sqlite`, `postgres`) and
-    // sizes (`1000`); cargo's own flags (`--bench`) are ignored.
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .map(|a| a.to_lowercase())
-        .collect();
-    let (sizes, backends): (Vec<&String>, Vec<&String>) =
-        args.iter().partition(|a| a.parse::<usize>().is_ok());
-    let wanted = |backend: &str| {
-        backends.is_empty() || backends.iter().any(|f| backend.contains(f.as_str()))
+    let args = Args::parse();
+    if !args.wants_section("edit") {
+        return;
+    }
+    let sizes = if args.sizes.is_empty() {
+        harness::env_sizes("VERSO_BENCH_EDIT_SIZES", &[10, 1_000, 10_000, 100_000])
+    } else {
+        args.sizes.clone()
     };
-    let plans: Vec<Plan> = PLANS
-        .into_iter()
-        .filter(|p| sizes.is_empty() || sizes.iter().any(|s| s.parse() == Ok(p.n)))
-        .collect();
+    let plans: Vec<Plan> = sizes.iter().map(|&n| Plan::for_size(n)).collect();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     let started = Instant::now();
+    let mut notes = Vec::new();
+    let backends = runtime.block_on(harness::backends(&args, &mut notes));
     let mut results = Vec::new();
-    let mut notes = vec![
-        format!(
-            "SQLite {} (bundled, WAL, synchronous=NORMAL)",
-            rusqlite::version()
-        ),
-        format!(
-            "Loads run after the commits, so `verso_links` then holds {} rows (N = {})",
-            plans
-                .iter()
-                .map(|p| thousands(p.links_at_load()))
-                .collect::<Vec<_>>()
-                .join(" / "),
-            plans
-                .iter()
-                .map(|p| thousands(p.n))
-                .collect::<Vec<_>>()
-                .join(" / "),
-        ),
-    ];
-
-    if wanted("sqlite") {
+    for backend in &backends {
         for &plan in &plans {
-            results.extend(runtime.block_on(sqlite_case(plan)));
-        }
-    }
-    if wanted("postgres") {
-        let url =
-            std::env::var("VERSO_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
-        match runtime.block_on(postgres_version(&url)) {
-            Ok(version) => {
-                notes.push(version);
-                for &plan in &plans {
-                    results.extend(runtime.block_on(postgres_case(&url, plan)));
-                }
-            }
-            Err(error) => {
-                let line = format!("PostgreSQL at {} is unreachable: {error}", redact(&url));
-                eprintln!(
-                    "\n{}\n!!! SKIPPED PostgreSQL: {line}\n{}\n",
-                    "!".repeat(78),
-                    "!".repeat(78)
-                );
-                notes.push(format!("**SKIPPED PostgreSQL**: {line}"));
-            }
+            let backend = backend.clone();
+            results.extend(runtime.block_on(in_task(run_case(backend, plan))));
         }
     }
 
     let table = markdown_table(&results);
-    let elapsed = started.elapsed();
     let mut document = format!(
-        "# Verso benchmark results\n\n\
-         `cargo bench -p verso-bench`, {} CPU(s), whole run {:.0} s. \
+        "# Verso benchmark results: edit and load\n\n\
+         `cargo bench -p verso-bench --bench commit_load`, {} CPU(s), whole run {:.0} s. \
          Times are median (mean) over the timed iterations; the ratio compares medians.\n\n",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
-        elapsed.as_secs_f64(),
+        started.elapsed().as_secs_f64(),
     );
-    if !args.is_empty() {
-        notes.push(format!("Partial run: `-- {}`", args.join(" ")));
+    if !args.words.is_empty() {
+        notes.push(format!("Partial run: `-- {}`", args.words.join(" ")));
     }
     for note in &notes {
         document.push_str(&format!("- {note}\n"));
@@ -193,125 +100,106 @@ fn main() {
     document.push('\n');
     document.push_str(&table);
     println!("\n{document}");
-    let path = results_path();
+    let path = harness::results_path("bench-results.md");
     match std::fs::write(&path, &document) {
         Ok(()) => println!("written to {}", path.display()),
         Err(error) => eprintln!("could not write {}: {error}", path.display()),
     }
 }
 
-/// `target/bench-results.md`, `target` being the directory the bench binary
-/// was built in (`target/release/deps/commit_load-*`).
-fn results_path() -> PathBuf {
-    let target = std::env::current_exe()
-        .ok()
-        .and_then(|exe| {
-            exe.ancestors()
-                .find(|dir| dir.file_name().is_some_and(|name| name == "deps"))
-                .and_then(|deps| deps.parent()?.parent())
-                .map(Path::to_path_buf)
-        })
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("bench-results.md")
-}
-
-/// One size on SQLite: a fresh database file in a temporary directory.
-async fn sqlite_case(plan: Plan) -> Vec<Measurement> {
-    let dir = std::env::temp_dir().join(format!("verso-bench-{}-{}", std::process::id(), plan.n));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    let path = dir.join("bench.db");
-    let task_path = path.clone();
-    let outcome = tokio::spawn(async move {
-        let store = Store::open(&format!("sqlite:{}", task_path.display()))
-            .await
-            .expect("open the SQLite store");
-        store.register::<ChatThread>().await.expect("create tables");
-        let baseline = SqliteBaseline::open(&task_path).expect("open the baseline connection");
-        run_case("SQLite", &store, baseline, plan).await
-    })
-    .await;
-    let _ = std::fs::remove_dir_all(&dir);
-    outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))
-}
-
-/// One size on PostgreSQL: a fresh schema, dropped at the end (also when
-/// the case fails).
-async fn postgres_case(url: &str, plan: Plan) -> Vec<Measurement> {
-    let schema = format!("verso_bench_{}_{}", std::process::id(), plan.n);
-    drop_schema(url, &schema).await;
-    let (task_url, task_schema) = (url.to_string(), schema.clone());
-    let outcome = tokio::spawn(async move {
-        let driver = verso::drivers::PostgresDriver::connect_in_schema(&task_url, &task_schema)
-            .await
-            .expect("connect Verso to PostgreSQL");
-        let store = Store::with_driver(driver);
-        store.register::<ChatThread>().await.expect("create tables");
-        let baseline = PostgresBaseline::connect(&task_url, &task_schema)
-            .await
-            .expect("connect the baseline to PostgreSQL");
-        let measured = run_case("PostgreSQL", &store, baseline, plan).await;
-        drop(store);
-        measured
-    })
-    .await;
-    if std::env::var_os("VERSO_BENCH_KEEP_SCHEMA").is_some() {
-        eprintln!("kept schema {schema} (VERSO_BENCH_KEEP_SCHEMA is set)");
-    } else {
-        drop_schema(url, &schema).await;
-    }
-    outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))
-}
-
-/// The server's version, or why it cannot be reached (within 5 s).
-async fn postgres_version(url: &str) -> Result<String, Error> {
-    use sqlx::Connection;
-    let mut conn = tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(url))
+/// The two operations at one size on one backend, in a fresh database.
+async fn run_case(backend: Backend, plan: Plan) -> Vec<Measurement> {
+    let site = Site::open(&backend, &format!("edit_{}", plan.n))
         .await
-        .map_err(|_| "no answer within 5 s")??;
-    let version: String = sqlx::query_scalar("SHOW server_version")
-        .fetch_one(&mut conn)
-        .await?;
-    conn.close().await?;
-    Ok(format!("PostgreSQL {version} on {}", redact(url)))
+        .expect("open a fresh database");
+    let baseline = site.baseline().await.expect("open the baseline");
+    let measured = measure(backend.name(), &site, baseline, plan).await;
+    site.close().await;
+    measured
 }
 
-/// The URL without its password.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
+/// The stored rows of the newest version each side committed are the rows
+/// Verso would write: list and chunks as [`verso::ChunkedList::build`] cuts
+/// the children, the change rows of an edit of message `index` that
+/// replaced `old`, and the lineage's heads are exactly the two sides'
+/// newest versions.
+async fn cross_check(
+    site: &Site,
+    baseline: &mut AnyBaseline,
+    verso: (&ChatThread, verso::Uuid),
+    plain: (&PlainThread, verso::Uuid),
+    index: usize,
+) {
+    let encode = baseline.entries_text();
+    let (thread, verso_old) = verso;
+    let children: Vec<verso::Uuid> = thread.history.iter().map(|m| m.meta.ecs_id()).collect();
+    let stored = baseline
+        .stored_list(thread.meta.ecs_id())
+        .await
+        .expect("list");
+    assert_stored_list(&stored, &children, encode, "Verso's version");
+    let (plain, plain_old) = plain;
+    let stored = baseline
+        .stored_list(plain.version.ecs_id)
+        .await
+        .expect("list");
+    assert_stored_list(&stored, &plain.children(), encode, "the baseline's version");
 
-async fn drop_schema(url: &str, schema: &str) {
-    use sqlx::{Connection, Executor};
-    let Ok(mut conn) = sqlx::PgConnection::connect(url).await else {
-        eprintln!("could not connect to drop schema {schema}");
-        return;
+    let edit = |new: verso::Uuid, old: verso::Uuid| {
+        let mut changes = vec![
+            Change {
+                child: new,
+                position: index as i64,
+                added: true,
+            },
+            Change {
+                child: old,
+                position: index as i64,
+                added: false,
+            },
+        ];
+        changes.sort();
+        changes
     };
-    if let Err(error) = conn
-        .execute(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE").as_str())
+    let changes = baseline
+        .stored_changes(thread.meta.ecs_id())
         .await
-    {
-        eprintln!("could not drop schema {schema}: {error}");
-    }
-    let _ = conn.close().await;
+        .expect("changes");
+    assert_eq!(changes, edit(children[index], verso_old), "Verso's changes");
+    let changes = baseline
+        .stored_changes(plain.version.ecs_id)
+        .await
+        .expect("changes");
+    assert_eq!(
+        changes,
+        edit(plain.history[index].version.ecs_id, plain_old),
+        "the baseline's changes"
+    );
+
+    let heads: Vec<ChatThread> = site
+        .store
+        .heads(thread.meta.lineage_id())
+        .await
+        .expect("heads");
+    let mut heads: Vec<verso::Uuid> = heads.iter().map(|h| h.meta.ecs_id()).collect();
+    heads.sort();
+    let mut expected = vec![thread.meta.ecs_id(), plain.version.ecs_id];
+    expected.sort();
+    assert_eq!(
+        heads, expected,
+        "the thread's heads are both sides' newest versions"
+    );
 }
 
-/// The two operations at one size on one backend.
-async fn run_case<B: Baseline>(
+/// Commit one edited message, then load the thread, Verso and the baseline
+/// alternating.
+async fn measure(
     backend: &'static str,
-    store: &Store,
-    mut baseline: B,
+    site: &Site,
+    mut baseline: AnyBaseline,
     plan: Plan,
 ) -> Vec<Measurement> {
+    let store = &site.store;
     let n = plan.n;
     let case_started = Instant::now();
     eprintln!("{backend}, N = {}: storing the thread", thousands(n));
@@ -333,34 +221,35 @@ async fn run_case<B: Baseline>(
         baseline: Samples::default(),
         verso_statements: PerOp::EMPTY,
         baseline_statements: PerOp::EMPTY,
-        rows_written: Some((PerOp::EMPTY, PerOp::EMPTY)),
+        rows_written: None,
     };
     let (mut verso_rows, mut baseline_rows) = (PerOp::EMPTY, PerOp::EMPTY);
+    let mut last_edit = (0, verso::Uuid::nil(), verso::Uuid::nil());
     for i in 0..plan.warmup + plan.commits {
-        let timed = i >= plan.warmup;
+        let timed_iteration = i >= plan.warmup;
         // Spread the edits over the thread: first, middle and last
         // messages all get edited.
         let index = (i * 7_919) % n;
         let content = format!("edited {i}: {}", "the quick brown fox ".repeat(4));
         thread.history[index].content.clone_from(&content);
         plain.history[index].content = content;
+        last_edit = (
+            index,
+            thread.history[index].meta.ecs_id(),
+            plain.history[index].version.ecs_id,
+        );
 
         let verso = async {
             let before = store.stats();
-            let start = Instant::now();
-            let report = store.commit(&mut thread).await.expect("Verso commit");
-            let elapsed = start.elapsed();
+            let (elapsed, report) = timed(store.commit(&mut thread)).await;
+            let report = report.expect("Verso commit");
             assert_eq!(report.forked.len(), 2, "the message and the thread fork");
             (elapsed, store.stats() - before)
         };
         let hand_written = async {
             let (statements, rows) = baseline.counts();
-            let start = Instant::now();
-            baseline
-                .commit(&mut plain, index)
-                .await
-                .expect("baseline commit");
-            let elapsed = start.elapsed();
+            let (elapsed, outcome) = timed(baseline.commit_edit(&mut plain, index)).await;
+            outcome.expect("baseline commit");
             let (statements_after, rows_after) = baseline.counts();
             (elapsed, statements_after - statements, rows_after - rows)
         };
@@ -372,7 +261,7 @@ async fn run_case<B: Baseline>(
             let b = hand_written.await;
             (verso.await, b)
         };
-        if timed {
+        if timed_iteration {
             commit.verso.push(v.0);
             commit.verso_statements.record(v.1.statements);
             verso_rows.record(v.1.rows_written);
@@ -395,6 +284,15 @@ async fn run_case<B: Baseline>(
         .await
         .expect("the baseline loads Verso's version");
     assert_same_thread(&thread, &baseline_view);
+    let (index, verso_old, plain_old) = last_edit;
+    cross_check(
+        site,
+        &mut baseline,
+        (&thread, verso_old),
+        (&plain, plain_old),
+        index,
+    )
+    .await;
 
     // 2. Load the thread: both sides load the same version (Verso's latest).
     let id = thread.meta.ecs_id();
@@ -409,12 +307,11 @@ async fn run_case<B: Baseline>(
         rows_written: None,
     };
     for i in 0..plan.warmup + plan.loads {
-        let timed = i >= plan.warmup;
+        let timed_iteration = i >= plan.warmup;
         let verso = async {
             let before = store.stats();
-            let start = Instant::now();
-            let loaded: ChatThread = store.get(id).await.expect("Verso load");
-            let elapsed = start.elapsed();
+            let (elapsed, loaded) = timed(store.get::<ChatThread>(id)).await;
+            let loaded = loaded.expect("Verso load");
             assert_eq!(loaded.history.len(), n);
             let delta = store.stats() - before;
             drop(black_box(loaded));
@@ -422,9 +319,8 @@ async fn run_case<B: Baseline>(
         };
         let hand_written = async {
             let (before, _) = baseline.counts();
-            let start = Instant::now();
-            let loaded = baseline.load(id).await.expect("baseline load");
-            let elapsed = start.elapsed();
+            let (elapsed, loaded) = timed(baseline.load(id)).await;
+            let loaded = loaded.expect("baseline load");
             assert_eq!(loaded.history.len(), n);
             drop(black_box(loaded));
             (elapsed, baseline.counts().0 - before)
@@ -436,13 +332,14 @@ async fn run_case<B: Baseline>(
             let b = hand_written.await;
             (verso.await, b)
         };
-        if timed {
+        if timed_iteration {
             load.verso.push(v.0);
             load.verso_statements.record(v.1);
             load.baseline.push(b.0);
             load.baseline_statements.record(b.1);
         }
     }
+    baseline.close().await;
     eprintln!(
         "{backend}, N = {}: done in {:.1} s (commit {:.2}×, load {:.2}×)",
         thousands(n),

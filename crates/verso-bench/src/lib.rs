@@ -1,13 +1,23 @@
-//! Verso's benchmark: commit and load through Verso against hand-written SQL
-//! doing the same work through the same driver crates (rusqlite for SQLite,
-//! sqlx for PostgreSQL), on the tables Verso created.
+//! Verso's benchmark: commits, loads and lookups through Verso against
+//! hand-written SQL doing the same work through the same driver crates
+//! (rusqlite for SQLite, sqlx for PostgreSQL), on the tables Verso created.
 //!
-//! The bench binary is `benches/commit_load.rs`; run it with
-//! `cargo bench -p verso-bench`. See `docs/performance.md`.
+//! The bench binaries are `benches/commit_load.rs` (edit one message of a
+//! thread of N, load it) and `benches/growth.rs` (a thread grown turn by
+//! turn, lookups on long lineages, one large ingest); run both with
+//! `cargo bench -p verso-bench`. See `docs/performance.md` and
+//! `docs/performance-growth.md`.
+//!
+//! Each backend is a feature (`sqlite`, `postgres`, both by default).
 
+#[cfg(feature = "postgres")]
 pub mod baseline_postgres;
+#[cfg(feature = "sqlite")]
 pub mod baseline_sqlite;
+pub mod harness;
+pub mod lists;
 pub mod measure;
 pub mod model;
+pub mod pending;
 pub mod plain;
 pub mod report;

@@ -37,14 +37,8 @@ impl ChatThread {
     pub fn with_messages(name: &str, n: usize) -> Self {
         let mut history: Vec<ChatMessage> = Vec::with_capacity(n);
         for i in 0..n {
-            let role = if i % 2 == 0 { "user" } else { "assistant" };
-            let parent_message = history.last().map(Ref::to);
-            history.push(ChatMessage {
-                meta: Meta::new(),
-                role: role.into(),
-                content: format!("message {i}: {}", "lorem ipsum dolor sit amet ".repeat(3)),
-                parent_message,
-            });
+            let message = ChatMessage::turn(i, history.last());
+            history.push(message);
         }
         ChatThread {
             meta: Meta::new(),
@@ -53,4 +47,28 @@ impl ChatThread {
             history,
         }
     }
+}
+
+impl ChatMessage {
+    /// Message number `i` of a conversation (user and assistant taking
+    /// turns), answering `previous`.
+    pub fn turn(i: usize, previous: Option<&ChatMessage>) -> Self {
+        let role = if i % 2 == 0 { "user" } else { "assistant" };
+        ChatMessage {
+            meta: Meta::new(),
+            role: role.into(),
+            content: format!("message {i}: {}", "lorem ipsum dolor sit amet ".repeat(3)),
+            parent_message: previous.map(Ref::to),
+        }
+    }
+}
+
+/// A tiny entity without children, committed many times to grow a long
+/// lineage for the lookup benchmarks.
+#[derive(Clone, Debug, PartialEq, Entity)]
+pub struct Tick {
+    /// Version metadata.
+    pub meta: Meta,
+    /// Incremented by every commit.
+    pub step: i64,
 }

@@ -20,11 +20,12 @@ Exit codes:
      or database URL";
 
 /// Read the history of a Verso database: its types, lineages, version
-/// logs, diffs and version trees, without the application's Rust types.
+/// logs, diffs and version trees, without the application's Rust types;
+/// upgrade a database written by an earlier version of Verso.
 #[derive(Debug, Parser)]
 #[command(name = "verso", version, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// The database: sqlite:PATH (read-only) or postgres://USER@HOST:PORT/DB
+    /// The database: sqlite:PATH (read-only but for upgrade) or postgres://USER@HOST:PORT/DB
     /// (add ?options[search_path]=SCHEMA for a store kept in a schema).
     #[arg(long, global = true, env = "VERSO_DATABASE_URL", hide_env_values = true, value_name = "URL",
           value_parser = parse_database_url)]
@@ -74,6 +75,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TreeFormat::Text)]
         format: TreeFormat,
     },
+    /// Migrate a database written by an earlier storage layout of Verso to
+    /// the current one, in place and in one transaction, keeping every
+    /// version; a database already in the current layout is left as it is.
+    /// The only command that writes.
+    Upgrade,
 }
 
 /// The formats of `verso tree`.

@@ -109,6 +109,29 @@ impl Database {
     }
 }
 
+/// Opens the database for writing, for `verso upgrade`, without reading
+/// its catalog; returns the backend and how to name the database. An
+/// SQLite file must exist: it is never created.
+pub async fn open_writable(url: &DatabaseUrl) -> Result<(Box<dyn Driver>, String), Failure> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            if !path.is_file() {
+                return Err(Failure::new(format!(
+                    "no database file at {}",
+                    path.display()
+                )));
+            }
+            let name = path.display().to_string();
+            let driver = SqliteDriver::open(path).map_err(|e| unreadable(&name, e))?;
+            Ok((Box::new(driver), name))
+        }
+        DatabaseUrl::Postgres(url) => {
+            let driver = PostgresDriver::connect(url).await?;
+            Ok((Box::new(driver), "this PostgreSQL database".to_string()))
+        }
+    }
+}
+
 /// A database that answered, but not with what a Verso database holds.
 fn unreadable(name: &str, error: verso::Error) -> Failure {
     let reason = match error {

@@ -32,7 +32,7 @@ impl LineageHistory {
         let versions = database.versions(ty, lineage_id).await?;
         let ids: Vec<Uuid> = versions.iter().map(|v| v.ecs_id).collect();
         let loaded = database.load(ty, ids).await?;
-        let assembly = Assembly::new(&loaded);
+        let assembly = Assembly::new(&loaded)?;
         let tree = LineageTree::new(ty.name, lineage_id, versions);
         let trees = tree
             .versions

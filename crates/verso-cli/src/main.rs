@@ -1,7 +1,9 @@
 //! # `verso`: the history of a Verso database, at the terminal
 //!
 //! Reads any Verso database (SQLite file or PostgreSQL) through its
-//! catalog, without the application's Rust types.
+//! catalog, without the application's Rust types. `upgrade`, the one
+//! command that writes, migrates a database written by an earlier storage
+//! layout of Verso in place.
 //!
 //! ```text
 //! verso --db sqlite:walkthrough.db types          entity types, lineage and version counts
@@ -10,6 +12,7 @@
 //! verso --db sqlite:walkthrough.db show ID        one version with its fields and children
 //! verso --db sqlite:walkthrough.db diff ID1 ID2   what changed between two versions
 //! verso --db sqlite:walkthrough.db tree ID        the lineage as a graph (--format text|dot|mermaid)
+//! verso --db sqlite:old.db upgrade                migrate a database of an earlier storage layout
 //! ```
 //!
 //! `ID` is a lineage id or any version id: `log` and `tree` show the
@@ -17,7 +20,7 @@
 //! `diff` needs two versions of one lineage. Every command takes `--json`.
 //!
 //! The database is `--db URL` or the `VERSO_DATABASE_URL` environment
-//! variable: `sqlite:PATH` (opened read-only) or
+//! variable: `sqlite:PATH` (opened read-only, but by `upgrade`) or
 //! `postgres://USER@HOST:PORT/DB`; a PostgreSQL store kept in its own schema
 //! is reached with `?options[search_path]=SCHEMA`.
 //!

@@ -7,11 +7,11 @@
 use crate::catalog::CatalogEntry;
 use crate::error::{Error, Result};
 use crate::instrument::Instrument;
+use crate::list::{ChunkRow, ChunkedList, ListRow};
 use crate::plan::CommitPlan;
 use crate::schema::EntityType;
 use crate::value::Value;
 use chrono::{DateTime, Utc};
-use std::borrow::Cow;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -66,21 +66,6 @@ pub struct StoredRow {
     pub values: Vec<Value>,
 }
 
-/// One child link: child `position` of `parent`'s `field` is `child`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkRow {
-    /// Parent version.
-    pub parent: Uuid,
-    /// The parent's child field.
-    pub field: Cow<'static, str>,
-    /// Position in the field, from 0.
-    pub position: i64,
-    /// Child version.
-    pub child: Uuid,
-    /// The child's entity type name.
-    pub child_type: Cow<'static, str>,
-}
-
 /// Load these versions with their whole subtrees.
 #[derive(Debug, Clone)]
 pub struct LoadRequest {
@@ -103,31 +88,39 @@ impl LoadRequest {
             .collect()
     }
 
-    /// The children the links of `loaded` point to that `loaded` lacks,
+    /// The children the lists of `loaded` hold that `loaded` lacks,
     /// grouped by type for one query per type: the types in the order of
     /// [`types`](Self::types), the ids of each sorted, each once.
     ///
-    /// A link to a type the request does not hold means the stored links
-    /// do not match the types: a schema mismatch of the link table.
+    /// A list of a type the request does not hold means the stored lists
+    /// do not match the types: a schema mismatch of the list table. A
+    /// chunk missing from `loaded` is a decode error naming its list.
     pub fn missing_children(
         &self,
         loaded: &LoadedRows,
     ) -> Result<Vec<(&'static EntityType, Vec<Uuid>)>> {
         let mut groups: Vec<(&'static EntityType, Vec<Uuid>)> = Vec::new();
-        for link in &loaded.links {
-            if loaded.rows.contains_key(&link.child) {
-                continue;
-            }
-            match groups.iter_mut().find(|(ty, _)| ty.name == link.child_type) {
-                Some((_, ids)) => ids.push(link.child),
-                None => groups.push((self.child_type(&link.child_type)?, vec![link.child])),
-            }
+        for list in &loaded.lists {
+            let (children, _) = ChunkedList::read(list, &loaded.chunks)?;
+            let ids = match groups.iter_mut().find(|(ty, _)| ty.name == list.child_type) {
+                Some((_, ids)) => ids,
+                None => {
+                    groups.push((self.child_type(&list.child_type)?, Vec::new()));
+                    &mut groups.last_mut().expect("just pushed").1
+                }
+            };
+            ids.extend(
+                children
+                    .into_iter()
+                    .filter(|c| !loaded.rows.contains_key(c)),
+            );
         }
         groups.sort_by_key(|(ty, _)| self.types.iter().position(|t| t.name == ty.name));
         for (_, ids) in &mut groups {
             ids.sort_unstable();
             ids.dedup();
         }
+        groups.retain(|(_, ids)| !ids.is_empty());
         Ok(groups)
     }
 
@@ -138,23 +131,26 @@ impl LoadRequest {
             .copied()
             .find(|t| t.name == name)
             .ok_or_else(|| Error::SchemaMismatch {
-                table: "verso_links".into(),
+                table: "verso_lists".into(),
                 column: "child_type".into(),
                 detail: format!(
-                    "a link points to type {name}, which {} cannot contain",
+                    "a list holds children of type {name}, which {} cannot contain",
                     self.root_type.name
                 ),
             })
     }
 }
 
-/// The rows of a load: every version found, and every link below the roots.
+/// The rows of a load: every version found, and the child lists below the
+/// roots with their chunks.
 #[derive(Debug, Clone, Default)]
 pub struct LoadedRows {
     /// Versions by `ecs_id`.
     pub rows: HashMap<Uuid, StoredRow>,
-    /// Child links of every loaded parent.
-    pub links: Vec<LinkRow>,
+    /// The child lists of every loaded parent (empty lists have none).
+    pub lists: Vec<ListRow>,
+    /// Every chunk below those lists' roots, by id.
+    pub chunks: HashMap<Uuid, ChunkRow>,
 }
 
 /// Which versions of one type to select (see [`Driver::select_versions`]).
@@ -220,6 +216,74 @@ impl VersionQuery {
     }
 }
 
+/// A lookup in the versions of one type, answered through an index in time
+/// independent of the length of the lineage (see [`Driver::lookup`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The newest version of a lineage (by `created_at`, then row id),
+    /// among those created at or before `at` when it is given.
+    Newest {
+        /// The lineage.
+        lineage_id: Uuid,
+        /// Only versions created at or before this time.
+        at: Option<DateTime<Utc>>,
+    },
+    /// The heads of a lineage: the versions nobody forked from, oldest
+    /// first.
+    Heads {
+        /// The lineage.
+        lineage_id: Uuid,
+    },
+    /// The ancestors of a version, oldest first (the version itself
+    /// excluded): its `old_ids`.
+    Ancestors {
+        /// The version.
+        ecs_id: Uuid,
+    },
+    /// Versions of a lineage, oldest first, after a cursor and up to a
+    /// limit: one page of a long history.
+    Versions {
+        /// The lineage.
+        lineage_id: Uuid,
+        /// Only versions after this `(created_at, row id)`.
+        after: Option<(DateTime<Utc>, i64)>,
+        /// At most this many versions.
+        limit: Option<u64>,
+    },
+    /// The versions whose child field `field` holds the version `child`,
+    /// oldest first.
+    Containing {
+        /// The parent type's child field.
+        field: &'static str,
+        /// The child version.
+        child: Uuid,
+    },
+}
+
+/// What [`Driver::upgrade`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpgradeReport {
+    /// Whether the database was in the earlier layout (`false`: nothing to do).
+    pub upgraded: bool,
+    /// Link rows of the earlier layout read.
+    pub links_read: u64,
+    /// Versions whose lists were migrated.
+    pub versions: u64,
+    /// List rows written.
+    pub lists: u64,
+    /// Chunks written.
+    pub chunks: u64,
+}
+
+/// One child a version of a lineage gained (see [`Driver::gained_children`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GainedChild {
+    /// The version that gained it.
+    pub parent: Uuid,
+    /// The child version.
+    pub child: Uuid,
+}
+
 /// A storage backend. See the crate docs of `verso-sqlite`,
 /// `verso-postgres` and `verso-memory`.
 #[async_trait::async_trait]
@@ -243,10 +307,38 @@ pub trait Driver: Send + Sync + 'static {
         ty: &'static EntityType,
         query: &VersionQuery,
     ) -> Result<Vec<RowMeta>>;
+    /// Metadata of the versions of `ty` a lookup finds. One statement.
+    async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>>;
+    /// The children that the versions of lineage `lineage_id` (of type
+    /// `ty`) gained in child field `field`, in the order they were gained:
+    /// versions oldest first, then by position. One statement.
+    async fn gained_children(
+        &self,
+        ty: &'static EntityType,
+        lineage_id: Uuid,
+        field: &'static str,
+    ) -> Result<Vec<GainedChild>>;
+    /// Migrates a database written by an earlier storage layout (one
+    /// `verso_links` row per child of every version) to this one, in place
+    /// and in one transaction, keeping every version. A database already in
+    /// this layout is left as it is.
+    async fn upgrade(&self) -> Result<UpgradeReport> {
+        Err(Error::database(
+            crate::error::DbErrorKind::Other,
+            format!(
+                "the {} backend has no earlier layout to upgrade",
+                self.backend()
+            ),
+        ))
+    }
     /// Metadata of every version of a lineage, oldest first.
     async fn versions(&self, ty: &'static EntityType, lineage_id: Uuid) -> Result<Vec<RowMeta>> {
-        self.select_versions(ty, &VersionQuery::lineages(vec![lineage_id]))
-            .await
+        let page = Lookup::Versions {
+            lineage_id,
+            after: None,
+            limit: None,
+        };
+        self.lookup(ty, &page).await
     }
     /// Metadata of one version.
     async fn version(&self, ty: &'static EntityType, ecs_id: Uuid) -> Result<Option<RowMeta>> {

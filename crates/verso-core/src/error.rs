@@ -78,6 +78,16 @@ pub enum Error {
         /// The database's message.
         message: String,
     },
+    /// The database was written by an earlier storage layout of Verso;
+    /// it must be upgraded before use (`verso upgrade --db URL`, or
+    /// `Store::upgrade`), which migrates it in place in one transaction.
+    #[error("the database uses an earlier Verso storage layout (found table {found}): {detail}")]
+    OutdatedLayout {
+        /// The table of the earlier layout that was found.
+        found: String,
+        /// What to do.
+        detail: String,
+    },
     /// A database URL no backend understands.
     #[error("unsupported database URL {url:?}: use sqlite:PATH, sqlite::memory:, postgres://... or memory:")]
     UnsupportedUrl {
@@ -106,6 +116,18 @@ pub enum DbErrorKind {
 }
 
 impl Error {
+    /// The error for a database of an earlier layout, recognised by its
+    /// table `found`.
+    pub fn outdated_layout(found: &str) -> Self {
+        Error::OutdatedLayout {
+            found: found.to_string(),
+            detail: "child lists were stored as one link row per child of every version; \
+                     run `verso upgrade --db URL` (or call Store::upgrade) once to migrate \
+                     the database in place, keeping every version"
+                .into(),
+        }
+    }
+
     /// A database error of the given kind.
     pub fn database(kind: DbErrorKind, message: impl Into<String>) -> Self {
         Error::Database {

@@ -17,6 +17,7 @@ mod field;
 mod ids;
 mod instrument;
 mod lineage_tree;
+pub mod list;
 mod load;
 mod meta;
 mod plan;
@@ -35,8 +36,8 @@ pub use diff::{
     PlacedChild,
 };
 pub use driver::{
-    Driver, LineageSummary, LinkRow, LoadRequest, LoadedRows, RowMeta, StoredRow, TypeCounts,
-    VersionFilter, VersionQuery,
+    Driver, GainedChild, LineageSummary, LoadRequest, LoadedRows, Lookup, RowMeta, StoredRow,
+    TypeCounts, UpgradeReport, VersionFilter, VersionQuery,
 };
 pub use entity::{Children, Entity, Node};
 pub use error::{DbErrorKind, Error, Result};
@@ -44,6 +45,7 @@ pub use field::{json_from_value, json_to_value, Field};
 pub use ids::{new_uuid, now, set_uuid_generator, UuidGenerator};
 pub use instrument::{Fault, Instrument, Stats};
 pub use lineage_tree::{LineageNode, LineageTree};
+pub use list::{ChunkRow, ChunkedList, ListChange, ListRow};
 pub use load::Assembly;
 pub use meta::Meta;
 pub use plan::{

@@ -5,36 +5,41 @@ use crate::driver::{LoadedRows, StoredRow};
 use crate::entity::{Children, Entity, Node};
 use crate::error::{Error, Result};
 use crate::field::{json_from_value, Field};
+use crate::list::ChunkedList;
 use crate::meta::Meta;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// The children of one child list, in order, with the chunk tree they were
+/// read from.
+type ReadList = (Vec<Uuid>, Arc<ChunkedList>);
+
 /// Rebuilds entities from the rows of one load. Generated `decode`
 /// functions call back into it for columns and children.
 pub struct Assembly<'a> {
     rows: &'a HashMap<Uuid, StoredRow>,
-    children: HashMap<(Uuid, &'a str), Vec<(i64, Uuid)>>,
+    /// Per parent version and child field, the children in order and the
+    /// chunk tree they were read from.
+    children: HashMap<(Uuid, &'a str), ReadList>,
 }
 
 impl<'a> Assembly<'a> {
-    /// Indexes the links of `loaded`.
-    pub fn new(loaded: &'a LoadedRows) -> Self {
-        let mut children: HashMap<(Uuid, &'a str), Vec<(i64, Uuid)>> = HashMap::new();
-        for link in &loaded.links {
-            children
-                .entry((link.parent, link.field.as_ref()))
-                .or_default()
-                .push((link.position, link.child));
+    /// Reads the child lists of `loaded` from their chunks.
+    ///
+    /// Errors: a list whose chunks are missing or malformed is an
+    /// [`Error::Decode`] naming the parent version and the field.
+    pub fn new(loaded: &'a LoadedRows) -> Result<Self> {
+        let mut children = HashMap::with_capacity(loaded.lists.len());
+        for list in &loaded.lists {
+            let (ids, shape) = ChunkedList::read(list, &loaded.chunks)?;
+            children.insert((list.parent, list.field.as_ref()), (ids, Arc::new(shape)));
         }
-        for list in children.values_mut() {
-            list.sort_unstable_by_key(|(position, _)| *position);
-        }
-        Assembly {
+        Ok(Assembly {
             rows: &loaded.rows,
             children,
-        }
+        })
     }
 
     /// Builds the version `ecs_id` as a `T`, with its subtree.
@@ -52,7 +57,16 @@ impl<'a> Assembly<'a> {
             });
         }
         let mut entity = T::decode(row, self)?;
-        let content = content_of(&entity)?;
+        let mut content = content_of(&entity)?;
+        content.lists = expected
+            .children
+            .iter()
+            .map(|field| {
+                self.children
+                    .get(&(ecs_id, field.name))
+                    .map(|(_, shape)| shape.clone())
+            })
+            .collect();
         entity.meta_mut().set_stored(Arc::new(content));
         Ok(entity)
     }
@@ -77,13 +91,9 @@ impl<'a> Assembly<'a> {
     /// The children of child field `index` of `row`.
     pub fn children<C: Children>(&mut self, row: &StoredRow, index: usize) -> Result<C> {
         let field = &row.entity_type.children[index];
-        let ids = self
-            .children
-            .get(&(row.meta.ecs_id, field.name))
-            .cloned()
-            .unwrap_or_default();
+        let ids = self.child_ids(row.meta.ecs_id, field.name).to_vec();
         let mut items = Vec::with_capacity(ids.len());
-        for (_, child) in ids {
+        for child in ids {
             let built = crate::deep::descend(|| self.build::<C::Item>(child));
             items.push(built.map_err(|e| match e {
                 Error::NotFound { id, .. } => Error::Decode {
@@ -110,10 +120,10 @@ impl<'a> Assembly<'a> {
     }
 
     /// The children linked under `parent`'s field `field`, in order.
-    pub(crate) fn child_ids(&self, parent: Uuid, field: &'a str) -> &[(i64, Uuid)] {
+    pub(crate) fn child_ids(&self, parent: Uuid, field: &'a str) -> &[Uuid] {
         self.children
             .get(&(parent, field))
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], |(ids, _)| ids.as_slice())
     }
 
     fn value(&self, row: &StoredRow, index: usize) -> Result<crate::Value> {
@@ -142,8 +152,5 @@ fn decode_error(row: &StoredRow, index: usize, detail: String) -> Error {
 pub(crate) fn content_of(node: &dyn Node) -> Result<Content> {
     let mut children = vec![Vec::new(); node.node_type().children.len()];
     node.for_each_child(&mut |field, child| children[field].push(child.meta().ecs_id()));
-    Ok(Content {
-        values: node.column_values()?,
-        children,
-    })
+    Ok(Content::new(node.column_values()?, children))
 }

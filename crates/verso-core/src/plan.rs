@@ -9,16 +9,16 @@
 //! [`apply_commit`] updates the working copy's metadata in the same order.
 
 use crate::content::Content;
-use crate::driver::LinkRow;
 use crate::entity::Node;
 use crate::error::{Error, Result};
 use crate::ids::{new_uuid, now};
+use crate::list::{self, ChunkRow, ChunkedList, ListChange, ListRow};
 use crate::report::{CommitReport, Created, Forked};
 use crate::schema::EntityType;
 use crate::value::Value;
 use chrono::{DateTime, Duration, Utc};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -46,14 +46,24 @@ pub struct TableBatch {
     pub rows: Vec<NewVersion>,
 }
 
-/// Everything one commit writes: new versions by table, and the child links
-/// of every new version. Drivers store it in one transaction.
+/// Everything one commit writes: new versions by table, the child lists of
+/// every new version with the chunks they do not share with the versions
+/// they fork from, and which children each list gained or lost. Drivers
+/// store it in one transaction, and keep each lineage's heads with it
+/// ([`new_heads`](Self::new_heads), [`replaced_heads`](Self::replaced_heads)).
 #[derive(Debug, Clone, Default)]
 pub struct CommitPlan {
     /// New versions, grouped by table, in the order tables were first met.
     pub batches: Vec<TableBatch>,
-    /// Child links of the new versions.
-    pub links: Vec<LinkRow>,
+    /// The non-empty child lists of the new versions.
+    pub lists: Vec<ListRow>,
+    /// Chunks the lists need that the versions they fork from did not
+    /// hold (a chunk stored elsewhere already is stored once: drivers
+    /// insert chunks idempotently).
+    pub chunks: Vec<ChunkRow>,
+    /// Children each new version's lists gained or lost against the
+    /// version it forks from.
+    pub changes: Vec<ListChange>,
     /// Fail with [`Error::Conflict`] instead of branching: no version this
     /// plan forks may already have a child version.
     pub refuse_branches: bool,
@@ -79,11 +89,32 @@ impl CommitPlan {
     }
     /// Whether the commit writes nothing.
     pub fn is_empty(&self) -> bool {
-        self.batches.is_empty() && self.links.is_empty()
+        self.batches.is_empty()
     }
-    /// Number of rows the plan inserts (versions and links).
+    /// Number of new versions.
+    pub fn version_count(&self) -> usize {
+        self.batches.iter().map(|b| b.rows.len()).sum()
+    }
+    /// Number of rows the plan inserts: versions, lists, chunks, list
+    /// changes and one head per new version.
     pub fn row_count(&self) -> usize {
-        self.batches.iter().map(|b| b.rows.len()).sum::<usize>() + self.links.len()
+        2 * self.version_count() + self.lists.len() + self.chunks.len() + self.changes.len()
+    }
+    /// `(lineage_id, ecs_id)` of every new version: each is a head of its
+    /// lineage once stored.
+    pub fn new_heads(&self) -> impl Iterator<Item = (Uuid, Uuid)> + '_ {
+        self.batches
+            .iter()
+            .flat_map(|b| &b.rows)
+            .map(|r| (r.lineage_id, r.ecs_id))
+    }
+    /// `(lineage_id, parent_id)` of every forked version: none of them is a
+    /// head once the plan is stored.
+    pub fn replaced_heads(&self) -> impl Iterator<Item = (Uuid, Uuid)> + '_ {
+        self.batches
+            .iter()
+            .flat_map(|b| &b.rows)
+            .filter_map(|r| r.parent_id.map(|p| (r.lineage_id, p)))
     }
 }
 
@@ -129,6 +160,7 @@ pub fn plan_commit_with(
         outcomes: Vec::new(),
         seen: HashMap::new(),
         batch_of_table: HashMap::new(),
+        planned_chunks: HashSet::new(),
     };
     planner.visit(root, force_root)?;
     planner.plan.refuse_branches = refuse_branches;
@@ -180,6 +212,8 @@ struct Planner {
     /// that clones of one entity (a shared child) are written once.
     seen: HashMap<Uuid, Vec<(Arc<Content>, Outcome)>>,
     batch_of_table: HashMap<&'static str, usize>,
+    /// Chunks already in the plan.
+    planned_chunks: HashSet<Uuid>,
 }
 
 impl Planner {
@@ -198,11 +232,15 @@ impl Planner {
         if let Some(e) = failure {
             return Err(e);
         }
-        let content = Content {
-            values: node.column_values()?,
-            children,
-        };
+        let mut content = Content::new(node.column_values()?, children);
         let meta = node.meta();
+        // Most of a big tree is unchanged: settle that first, without
+        // remembering anything (a later copy equal to the stored content
+        // is unchanged by the same test).
+        if !force && meta.stored.as_deref() == Some(&content) {
+            self.outcomes.push(Outcome::Unchanged);
+            return Ok(meta.ecs_id);
+        }
         if let Some(earlier) = self.seen.get(&meta.ecs_id).and_then(|planned| {
             planned
                 .iter()
@@ -215,12 +253,6 @@ impl Planner {
             };
             self.outcomes.push(earlier);
             return Ok(id);
-        }
-        let unchanged = meta.stored.as_deref() == Some(&content) && !force;
-        if unchanged {
-            self.outcomes.push(Outcome::Unchanged);
-            self.remember(meta.ecs_id, Arc::new(content), Outcome::Unchanged);
-            return Ok(meta.ecs_id);
         }
         crate::validate::check_values(ty, meta.ecs_id, &content.values)?;
         let (ecs_id, parent_id, created_at) = if meta.stored.is_none() {
@@ -250,18 +282,7 @@ impl Planner {
             let after_parent = meta.created_at + Duration::microseconds(1);
             (ecs_id, Some(meta.ecs_id), self.now.max(after_parent))
         };
-        for (field, ids) in ty.children.iter().zip(&content.children) {
-            let child_type = field.target.name();
-            for (position, child) in ids.iter().enumerate() {
-                self.plan.links.push(LinkRow {
-                    parent: ecs_id,
-                    field: Cow::Borrowed(field.name),
-                    position: position as i64,
-                    child: *child,
-                    child_type: Cow::Borrowed(child_type),
-                });
-            }
-        }
+        content.lists = self.plan_lists(ty, ecs_id, meta.stored.as_deref(), &content.children);
         let content = Arc::new(content);
         self.batch(ty).rows.push(NewVersion {
             ecs_id,
@@ -279,6 +300,53 @@ impl Planner {
         self.outcomes.push(outcome.clone());
         self.remember(meta.ecs_id, content, outcome);
         Ok(ecs_id)
+    }
+
+    /// Plans the child lists of the new version `ecs_id` of `ty`: a list
+    /// row per non-empty child field, the chunks the version's lists hold
+    /// that the version it forks from (`stored`) did not, and the children
+    /// each list gained or lost. Returns the chunk tree of each field.
+    fn plan_lists(
+        &mut self,
+        ty: &'static EntityType,
+        ecs_id: Uuid,
+        stored: Option<&Content>,
+        children: &[Vec<Uuid>],
+    ) -> Vec<Option<Arc<ChunkedList>>> {
+        let mut shapes = Vec::with_capacity(children.len());
+        for (index, (field, ids)) in ty.children.iter().zip(children).enumerate() {
+            let old_ids = stored
+                .and_then(|s| s.children.get(index))
+                .map_or(&[][..], Vec::as_slice);
+            let old_shape = stored.and_then(|s| s.list(index));
+            list::changes(ecs_id, field.name, old_ids, ids, &mut self.plan.changes);
+            if ids.is_empty() {
+                shapes.push(None);
+                continue;
+            }
+            let shape = match old_shape {
+                Some(shape) if old_ids == ids.as_slice() => shape.clone(),
+                _ => {
+                    let built = ChunkedList::build(ids);
+                    for chunk in built.chunks {
+                        let shared = old_shape.is_some_and(|old| old.holds_chunk(&chunk.id));
+                        if !shared && self.planned_chunks.insert(chunk.id) {
+                            self.plan.chunks.push(chunk);
+                        }
+                    }
+                    built.shape
+                }
+            };
+            self.plan.lists.push(ListRow {
+                parent: ecs_id,
+                field: Cow::Borrowed(field.name),
+                child_type: Cow::Borrowed(field.target.name()),
+                height: shape.height() as i64,
+                entries: shape.root().to_vec(),
+            });
+            shapes.push(Some(shape));
+        }
+        shapes
     }
 
     fn remember(&mut self, source: Uuid, content: Arc<Content>, outcome: Outcome) {
@@ -371,19 +439,19 @@ mod tests {
     }
 
     #[test]
-    fn a_new_tree_creates_every_entity_with_its_links_in_order() {
+    fn a_new_tree_creates_every_entity_with_its_lists_in_order() {
         let mut root = tree();
         let (plan, report) = commit(&mut root, false).unwrap();
         assert_eq!(report.created.len(), 6);
         assert_eq!(plan.batches.len(), 3, "one batch per table");
-        let root_links: Vec<Uuid> = plan
-            .links
+        let root_list = plan
+            .lists
             .iter()
-            .filter(|l| l.parent == root.meta.ecs_id())
-            .map(|l| l.child)
-            .collect();
+            .find(|l| l.parent == root.meta.ecs_id())
+            .unwrap();
+        assert_eq!(root_list.height, 0, "a short list sits in its row");
         assert_eq!(
-            root_links,
+            root_list.entries,
             [
                 root.branches[0].meta.ecs_id(),
                 root.branches[1].meta.ecs_id()
@@ -410,7 +478,19 @@ mod tests {
         let (plan, report) = commit(&mut root, false).unwrap();
         let forked: Vec<&str> = report.forked.iter().map(|f| f.type_name).collect();
         assert_eq!(forked, ["Leaf", "Branch", "Root"]);
-        assert_eq!(plan.row_count(), 3 + 2 + 2, "three versions, their links");
+        assert_eq!(plan.version_count(), 3);
+        assert_eq!(plan.lists.len(), 2, "the new branch's and the new root's");
+        assert!(plan.chunks.is_empty(), "short lists need no chunks");
+        let changed: Vec<(Uuid, bool)> = plan.changes.iter().map(|c| (c.child, c.added)).collect();
+        assert_eq!(
+            changed,
+            [
+                (root.branches[0].leaves[1].meta.ecs_id(), true),
+                (before.branches[0].leaves[1].meta.ecs_id(), false),
+                (root.branches[0].meta.ecs_id(), true),
+                (before.branches[0].meta.ecs_id(), false),
+            ]
+        );
         assert_eq!(root.branches[1], before.branches[1]);
         assert_eq!(root.branches[0].leaves[0], before.branches[0].leaves[0]);
         let leaf = &root.branches[0].leaves[1].meta;
@@ -427,7 +507,13 @@ mod tests {
         commit(&mut root, false).unwrap();
         let (plan, report) = commit(&mut root, true).unwrap();
         assert_eq!(report.forked.len(), 1);
-        assert_eq!(plan.links.len(), 2, "the new root links the same branches");
+        assert_eq!(plan.lists.len(), 1);
+        assert_eq!(
+            plan.lists[0].entries.len(),
+            2,
+            "the new root lists the same branches"
+        );
+        assert!(plan.changes.is_empty(), "and gains or loses none");
     }
 
     #[test]

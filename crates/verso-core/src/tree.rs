@@ -75,7 +75,7 @@ impl Assembly<'_> {
         let mut children = Vec::with_capacity(ty.children.len());
         for field in ty.children {
             let mut versions = Vec::new();
-            for &(_, child) in self.child_ids(ecs_id, field.name) {
+            for &child in self.child_ids(ecs_id, field.name) {
                 let broken = |detail: String| Error::Decode {
                     type_name: ty.name.to_string(),
                     id: ecs_id,
@@ -114,7 +114,8 @@ impl Assembly<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::{LinkRow, LoadedRows, StoredRow};
+    use crate::driver::{LoadedRows, StoredRow};
+    use crate::list::ListRow;
     use crate::schema::{ChildField, ChildKind, Column, TypeRef};
     use crate::value::ColumnType;
     use std::borrow::Cow;
@@ -159,34 +160,39 @@ mod tests {
         }
     }
 
-    fn link(parent: u128, position: i64, child: u128) -> LinkRow {
-        LinkRow {
+    /// The list of `parent`'s leaves, short enough to sit in its row.
+    fn list(parent: u128, children: &[u128]) -> ListRow {
+        ListRow {
             parent: Uuid::from_u128(parent),
             field: Cow::Borrowed("leaves"),
-            position,
-            child: Uuid::from_u128(child),
             child_type: Cow::Borrowed("Leaf"),
+            height: 0,
+            entries: children.iter().map(|&c| Uuid::from_u128(c)).collect(),
         }
     }
 
-    fn loaded(rows: Vec<StoredRow>, links: Vec<LinkRow>) -> LoadedRows {
+    fn loaded(rows: Vec<StoredRow>, lists: Vec<ListRow>) -> LoadedRows {
         LoadedRows {
             rows: rows.into_iter().map(|r| (r.meta.ecs_id, r)).collect(),
-            links,
+            lists,
+            chunks: Default::default(),
         }
     }
 
     #[test]
-    fn children_come_in_link_order() {
+    fn children_come_in_list_order() {
         let rows = loaded(
             vec![
                 row(&NODE, 1, vec![]),
                 row(&LEAF, 2, vec![Value::Int(20)]),
                 row(&LEAF, 3, vec![Value::Int(30)]),
             ],
-            vec![link(1, 1, 2), link(1, 0, 3)],
+            vec![list(1, &[3, 2])],
         );
-        let tree = Assembly::new(&rows).tree(Uuid::from_u128(1)).unwrap();
+        let tree = Assembly::new(&rows)
+            .unwrap()
+            .tree(Uuid::from_u128(1))
+            .unwrap();
         let values: Vec<_> = tree
             .children_of("leaves")
             .iter()
@@ -198,14 +204,18 @@ mod tests {
 
     #[test]
     fn a_missing_child_or_a_cycle_is_a_decode_error() {
-        let missing = loaded(vec![row(&NODE, 1, vec![])], vec![link(1, 0, 9)]);
+        let missing = loaded(vec![row(&NODE, 1, vec![])], vec![list(1, &[9])]);
         let error = Assembly::new(&missing)
+            .unwrap()
             .tree(Uuid::from_u128(1))
             .unwrap_err();
         assert!(error.to_string().contains("is missing"), "{error}");
 
-        let cycle = loaded(vec![row(&NODE, 1, vec![])], vec![link(1, 0, 1)]);
-        let error = Assembly::new(&cycle).tree(Uuid::from_u128(1)).unwrap_err();
+        let cycle = loaded(vec![row(&NODE, 1, vec![])], vec![list(1, &[1])]);
+        let error = Assembly::new(&cycle)
+            .unwrap()
+            .tree(Uuid::from_u128(1))
+            .unwrap_err();
         assert!(error.to_string().contains("contains itself"), "{error}");
     }
 }

@@ -14,9 +14,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, ColumnType, CommitPlan, DbErrorKind, Driver, EntityType, Error, Instrument,
-    LineageSummary, LinkRow, LoadRequest, LoadedRows, Result, RowMeta, StoredRow, TypeCounts,
-    Value, VersionFilter, VersionQuery,
+    CatalogEntry, ChunkRow, ColumnType, CommitPlan, DbErrorKind, Driver, EntityType, Error,
+    GainedChild, Instrument, LineageSummary, ListChange, ListRow, LoadRequest, LoadedRows, Lookup,
+    Result, RowMeta, StoredRow, TypeCounts, Value, VersionFilter, VersionQuery,
 };
 
 /// A store held in process memory.
@@ -33,7 +33,14 @@ pub struct MemoryDriver {
 #[derive(Default)]
 struct State {
     tables: HashMap<&'static str, Table>,
-    links_by_parent: HashMap<Uuid, Vec<LinkRow>>,
+    /// The child lists of each version.
+    lists_by_parent: HashMap<Uuid, Vec<ListRow>>,
+    /// Chunks by id, shared by every list that holds them.
+    chunks: HashMap<Uuid, ChunkRow>,
+    /// List changes by the child gained or lost.
+    changes_by_child: HashMap<Uuid, Vec<ListChange>>,
+    /// List changes by the version whose list changed.
+    changes_by_parent: HashMap<Uuid, Vec<ListChange>>,
     next_row_id: i64,
 }
 
@@ -46,6 +53,8 @@ struct Table {
     rows: Vec<StoredRow>,
     by_ecs_id: HashMap<Uuid, usize>,
     by_lineage: HashMap<Uuid, Vec<usize>>,
+    /// The versions forked from each version.
+    by_parent: HashMap<Uuid, Vec<usize>>,
 }
 
 impl MemoryDriver {
@@ -67,6 +76,7 @@ impl Table {
             rows: Vec::new(),
             by_ecs_id: HashMap::new(),
             by_lineage: HashMap::new(),
+            by_parent: HashMap::new(),
         }
     }
 
@@ -175,7 +185,46 @@ impl StoredColumn {
     }
 }
 
+/// A list row that owns its strings, as a database returns it.
+fn owned_list(list: &ListRow) -> ListRow {
+    ListRow {
+        field: Cow::Owned(list.field.to_string()),
+        child_type: Cow::Owned(list.child_type.to_string()),
+        ..list.clone()
+    }
+}
+
 impl State {
+    /// What the SQL walk returns: the lists of the loaded roots, the chunks
+    /// below them, and the lists of children whose type has child fields,
+    /// each once.
+    fn walk_lists(&self, request: &LoadRequest, loaded: &mut LoadedRows) {
+        let parent_types = request.parent_types();
+        let mut queue: VecDeque<Uuid> = loaded.rows.keys().copied().collect();
+        let mut visited: HashSet<Uuid> = queue.iter().copied().collect();
+        while let Some(parent) = queue.pop_front() {
+            for list in self.lists_by_parent.get(&parent).into_iter().flatten() {
+                loaded.lists.push(list.clone());
+                let follow = parent_types.contains(&list.child_type.as_ref());
+                let mut nodes = vec![(list.height, list.entries.clone())];
+                while let Some((height, entries)) = nodes.pop() {
+                    for entry in entries {
+                        if height > 0 {
+                            if let Some(chunk) = self.chunks.get(&entry) {
+                                if !loaded.chunks.contains_key(&entry) {
+                                    loaded.chunks.insert(entry, chunk.clone());
+                                    nodes.push((chunk.height, chunk.entries.clone()));
+                                }
+                            }
+                        } else if follow && visited.insert(entry) {
+                            queue.push_back(entry);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn table(&self, ty: &EntityType) -> Result<&Table> {
         self.tables.get(ty.table).ok_or_else(|| {
             Error::database(DbErrorKind::Other, format!("no such table: {}", ty.table))
@@ -278,7 +327,16 @@ impl Driver for MemoryDriver {
                 }
             }
         }
-        if !plan.links.is_empty() {
+        // The shared tables, in the order the SQL backends write them:
+        // lists, chunks, list changes, replaced heads, new heads.
+        let writes = [
+            !plan.lists.is_empty(),
+            !plan.chunks.is_empty(),
+            !plan.changes.is_empty(),
+            plan.replaced_heads().next().is_some(),
+            true,
+        ];
+        for _ in writes.into_iter().filter(|w| *w) {
             statement += 1;
             self.instrument.commit_statement(statement)?;
         }
@@ -322,22 +380,46 @@ impl Driver for MemoryDriver {
                     .entry(row.lineage_id)
                     .or_default()
                     .push(index);
+                if let Some(parent) = row.parent_id {
+                    table.by_parent.entry(parent).or_default().push(index);
+                }
                 row_ids.insert(row.ecs_id, id);
             }
             self.instrument.rows_written(batch.rows.len() as u64);
         }
-        for link in &plan.links {
+        for list in &plan.lists {
             state
-                .links_by_parent
-                .entry(link.parent)
+                .lists_by_parent
+                .entry(list.parent)
                 .or_default()
-                .push(LinkRow {
-                    field: Cow::Owned(link.field.to_string()),
-                    child_type: Cow::Owned(link.child_type.to_string()),
-                    ..link.clone()
-                });
+                .push(owned_list(list));
         }
-        self.instrument.rows_written(plan.links.len() as u64);
+        let mut new_chunks = 0;
+        for chunk in &plan.chunks {
+            if !state.chunks.contains_key(&chunk.id) {
+                state.chunks.insert(chunk.id, chunk.clone());
+                new_chunks += 1;
+            }
+        }
+        for change in &plan.changes {
+            let change = ListChange {
+                field: Cow::Owned(change.field.to_string()),
+                ..change.clone()
+            };
+            state
+                .changes_by_child
+                .entry(change.child)
+                .or_default()
+                .push(change.clone());
+            state
+                .changes_by_parent
+                .entry(change.parent)
+                .or_default()
+                .push(change);
+        }
+        self.instrument.rows_written(
+            (plan.lists.len() + new_chunks + plan.changes.len() + plan.version_count()) as u64,
+        );
         Ok(row_ids)
     }
 
@@ -350,16 +432,7 @@ impl Driver for MemoryDriver {
             return Ok(loaded);
         }
         self.instrument.query();
-        let mut queue: VecDeque<Uuid> = loaded.rows.keys().copied().collect();
-        let mut visited: HashSet<Uuid> = queue.iter().copied().collect();
-        while let Some(parent) = queue.pop_front() {
-            for link in state.links_by_parent.get(&parent).into_iter().flatten() {
-                loaded.links.push(link.clone());
-                if visited.insert(link.child) {
-                    queue.push_back(link.child);
-                }
-            }
-        }
+        state.walk_lists(request, &mut loaded);
         for (ty, ids) in request.missing_children(&loaded)? {
             self.instrument.query();
             state.rows_by_ids(ty, &ids, &mut loaded)?;
@@ -420,6 +493,127 @@ impl Driver for MemoryDriver {
         };
         rows.sort_by_key(|row| (row.meta.created_at, row.meta.id));
         Ok(rows.into_iter().map(|row| row.meta.clone()).collect())
+    }
+
+    async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>> {
+        self.instrument.query();
+        let state = self.state();
+        let table = state.table(ty)?;
+        let by_time = |a: &&StoredRow, b: &&StoredRow| {
+            (a.meta.created_at, a.meta.id).cmp(&(b.meta.created_at, b.meta.id))
+        };
+        let lineage = |id: &Uuid| -> Vec<&StoredRow> {
+            let mut rows: Vec<&StoredRow> = table
+                .by_lineage
+                .get(id)
+                .into_iter()
+                .flatten()
+                .map(|&i| &table.rows[i])
+                .collect();
+            rows.sort_by(by_time);
+            rows
+        };
+        let rows: Vec<&StoredRow> = match lookup {
+            Lookup::Newest { lineage_id, at } => lineage(lineage_id)
+                .into_iter()
+                .filter(|row| at.is_none_or(|at| row.meta.created_at <= at))
+                .next_back()
+                .into_iter()
+                .collect(),
+            Lookup::Heads { lineage_id } => lineage(lineage_id)
+                .into_iter()
+                .filter(|row| !table.by_parent.contains_key(&row.meta.ecs_id))
+                .collect(),
+            Lookup::Ancestors { ecs_id } => {
+                let mut path = Vec::new();
+                let mut seen = HashSet::new();
+                let mut next = table
+                    .by_ecs_id
+                    .get(ecs_id)
+                    .and_then(|&i| table.rows[i].meta.parent_id);
+                while let Some(id) = next.filter(|id| seen.insert(*id)) {
+                    let Some(&index) = table.by_ecs_id.get(&id) else {
+                        break;
+                    };
+                    path.push(&table.rows[index]);
+                    next = table.rows[index].meta.parent_id;
+                }
+                path.sort_by(by_time);
+                path
+            }
+            Lookup::Versions {
+                lineage_id,
+                after,
+                limit,
+            } => lineage(lineage_id)
+                .into_iter()
+                .filter(|row| after.is_none_or(|after| (row.meta.created_at, row.meta.id) > after))
+                .take(limit.map_or(usize::MAX, |l| l as usize))
+                .collect(),
+            Lookup::Containing { field, child } => {
+                let changes = state.changes_by_child.get(child).into_iter().flatten();
+                let changed: HashSet<Uuid> = changes
+                    .clone()
+                    .filter(|c| c.field == *field)
+                    .map(|c| c.parent)
+                    .collect();
+                let mut holding: Vec<usize> = changes
+                    .filter(|c| c.field == *field && c.added)
+                    .filter_map(|c| table.by_ecs_id.get(&c.parent).copied())
+                    .collect();
+                let mut seen: HashSet<usize> = holding.iter().copied().collect();
+                let mut next = 0;
+                while next < holding.len() {
+                    let id = table.rows[holding[next]].meta.ecs_id;
+                    for &forked in table.by_parent.get(&id).into_iter().flatten() {
+                        let forked_id = table.rows[forked].meta.ecs_id;
+                        if !changed.contains(&forked_id) && seen.insert(forked) {
+                            holding.push(forked);
+                        }
+                    }
+                    next += 1;
+                }
+                let mut rows: Vec<&StoredRow> = holding.iter().map(|&i| &table.rows[i]).collect();
+                rows.sort_by(by_time);
+                rows
+            }
+        };
+        Ok(rows.into_iter().map(|row| row.meta.clone()).collect())
+    }
+
+    async fn gained_children(
+        &self,
+        ty: &'static EntityType,
+        lineage_id: Uuid,
+        field: &'static str,
+    ) -> Result<Vec<GainedChild>> {
+        self.instrument.query();
+        let state = self.state();
+        let table = state.table(ty)?;
+        let mut versions: Vec<&StoredRow> = table
+            .by_lineage
+            .get(&lineage_id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &table.rows[i])
+            .collect();
+        versions.sort_by_key(|row| (row.meta.created_at, row.meta.id));
+        let mut gained = Vec::new();
+        for version in versions {
+            let mut changes: Vec<&ListChange> = state
+                .changes_by_parent
+                .get(&version.meta.ecs_id)
+                .into_iter()
+                .flatten()
+                .filter(|c| c.field == field && c.added)
+                .collect();
+            changes.sort_by_key(|c| c.position);
+            gained.extend(changes.into_iter().map(|c| GainedChild {
+                parent: c.parent,
+                child: c.child,
+            }));
+        }
+        Ok(gained)
     }
 
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {

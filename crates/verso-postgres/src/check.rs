@@ -3,7 +3,7 @@
 use crate::dialect::Postgres;
 use std::collections::BTreeMap;
 use verso_core::{ColumnType, EntityType, Error, Result};
-use verso_sql::{Dialect, LayoutColumn, CATALOG_COLUMNS, ID_COLUMN, LINK_COLUMNS, VERSION_COLUMNS};
+use verso_sql::{Dialect, LayoutColumn, CATALOG_COLUMNS, ID_COLUMN, VERSION_COLUMNS};
 
 /// One column as `information_schema.columns` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,11 +52,6 @@ pub(crate) fn entity_columns(ty: &EntityType) -> Vec<ExpectedColumn> {
             .map(|c| ExpectedColumn::new(c.name, c.ty, c.nullable)),
     );
     columns
-}
-
-/// The columns of the link table.
-pub(crate) fn link_columns() -> Vec<ExpectedColumn> {
-    LINK_COLUMNS.iter().map(ExpectedColumn::layout).collect()
 }
 
 /// The columns of the catalog table.
@@ -169,36 +164,32 @@ mod tests {
     #[test]
     fn matching_table_passes() {
         let table = found(&[
-            ("parent_ecs_id", "uuid", false),
-            ("field", "text", false),
-            ("position", "bigint", false),
-            ("child_ecs_id", "uuid", false),
-            ("child_type", "text", false),
+            ("type_name", "text", false),
+            ("table_name", "text", false),
+            ("definition", "jsonb", false),
             ("note", "text", true),
         ]);
-        check_table("verso_links", &link_columns(), &table, Missing::Reject).unwrap();
+        check_table("verso_catalog", &catalog_columns(), &table, Missing::Reject).unwrap();
     }
 
     #[test]
     fn differences_are_named() {
-        let expected = link_columns();
-        let missing = found(&[("parent_ecs_id", "uuid", false)]);
-        let (column, detail) = detail_of(check_table("l", &expected, &missing, Missing::Reject));
-        assert_eq!(column, "field");
+        let expected = catalog_columns();
+        let missing = found(&[("type_name", "text", false)]);
+        let (column, detail) = detail_of(check_table("c", &expected, &missing, Missing::Reject));
+        assert_eq!(column, "table_name");
         assert!(detail.contains("found none"), "{detail}");
 
         let mut retyped = found(&[
-            ("parent_ecs_id", "uuid", false),
-            ("field", "text", false),
-            ("position", "integer", false),
-            ("child_ecs_id", "uuid", false),
-            ("child_type", "text", false),
+            ("type_name", "text", false),
+            ("table_name", "text", false),
+            ("definition", "json", false),
         ]);
-        let (column, detail) = detail_of(check_table("l", &expected, &retyped, Missing::Reject));
-        assert_eq!(column, "position");
-        assert_eq!(detail, "expected type bigint, found integer");
+        let (column, detail) = detail_of(check_table("c", &expected, &retyped, Missing::Reject));
+        assert_eq!(column, "definition");
+        assert_eq!(detail, "expected type jsonb, found json");
 
-        retyped.get_mut("position").unwrap().data_type = "bigint".into();
+        retyped.get_mut("definition").unwrap().data_type = "jsonb".into();
         retyped.insert(
             "owner".into(),
             FoundColumn {
@@ -207,7 +198,59 @@ mod tests {
                 filled_by_server: false,
             },
         );
-        let (column, _) = detail_of(check_table("l", &expected, &retyped, Missing::Reject));
+        let (column, _) = detail_of(check_table("c", &expected, &retyped, Missing::Reject));
         assert_eq!(column, "owner");
+    }
+
+    #[test]
+    fn a_new_optional_field_is_added_and_a_required_one_is_not() {
+        use verso_core::Column;
+        static NOTE: EntityType = EntityType {
+            name: "Note",
+            table: "notes",
+            columns: &[
+                Column {
+                    name: "extra",
+                    ty: ColumnType::Json,
+                    nullable: true,
+                    references: None,
+                },
+                Column {
+                    name: "body",
+                    ty: ColumnType::Text,
+                    nullable: false,
+                    references: None,
+                },
+            ],
+            children: &[],
+            variants: &[],
+        };
+        let expected = entity_columns(&NOTE);
+        let mut table = found(&[
+            ("id", "bigint", false),
+            ("ecs_id", "uuid", false),
+            ("lineage_id", "uuid", false),
+            ("parent_id", "uuid", true),
+            ("created_at", "timestamp with time zone", false),
+            ("body", "text", false),
+        ]);
+        let added = check_table("notes", &expected, &table, Missing::AddNullable).unwrap();
+        assert_eq!(added.iter().map(|c| c.name).collect::<Vec<_>>(), ["extra"]);
+        table.remove("body");
+        table.insert(
+            "extra".into(),
+            FoundColumn {
+                data_type: "jsonb".into(),
+                nullable: true,
+                filled_by_server: false,
+            },
+        );
+        let (column, _) = detail_of(check_table(
+            "notes",
+            &expected,
+            &table,
+            Missing::AddNullable,
+        ));
+        assert_eq!(column, "body");
     }
 }

@@ -1,23 +1,40 @@
 //! Storing a commit plan in one transaction: `BEGIN`, one `UNNEST` insert
-//! per table, one for the links, `COMMIT`.
+//! per entity table, one each for the lists, chunks and list changes, the
+//! delete of the replaced heads and the insert of the new ones, `COMMIT`.
 
 use crate::dialect::Postgres;
-use crate::encode::ArrayColumn;
+use crate::encode::{id_array_literal, ArrayColumn};
 use crate::error::db_error;
+use crate::sql;
 use crate::sql::{insert_columns, insert_unnest};
 use sea_query::PostgresQueryBuilder;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
 use uuid::Uuid;
-use verso_core::{CommitPlan, Error, Instrument, Result, TableBatch};
-use verso_sql::{LINKS_TABLE, LINK_COLUMNS};
+use verso_core::{ChunkRow, CommitPlan, Error, Instrument, Result, TableBatch};
 
-/// One insert with its whole batch bound as one array per column.
+/// One insert (or delete) with its whole batch bound as one array per
+/// column.
 #[derive(Debug)]
 pub(crate) struct BatchInsert {
     sql: String,
     arrays: Vec<ArrayColumn>,
     returns_ids: bool,
+    /// Whether the rows it affects count as rows written (inserts do).
+    counts_rows: bool,
+}
+
+impl BatchInsert {
+    /// An insert that returns nothing, its inserted rows counted as
+    /// written.
+    fn new(sql: String, arrays: Vec<ArrayColumn>) -> Self {
+        BatchInsert {
+            sql,
+            arrays,
+            returns_ids: false,
+            counts_rows: true,
+        }
+    }
 }
 
 /// Queries run before the inserts when the commit refuses to branch: lock
@@ -61,35 +78,93 @@ pub(crate) fn prepare(plan: &CommitPlan) -> Result<PreparedCommit> {
     })
 }
 
-/// One insert per table plus one for the links.
+/// One insert per entity table, then one per shared table the plan writes
+/// to: lists, chunks (each unless stored already), list changes, then the
+/// delete of the heads the plan forks and the insert of its new heads.
 fn prepare_inserts(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
-    let mut inserts = Vec::with_capacity(plan.batches.len() + 1);
+    let mut inserts = Vec::with_capacity(plan.batches.len() + 5);
     for batch in &plan.batches {
         inserts.push(prepare_batch(batch)?);
     }
-    if !plan.links.is_empty() {
-        inserts.push(BatchInsert {
-            sql: insert_unnest(LINKS_TABLE, &LINK_COLUMNS.map(|c| (c.name, c.ty)), false),
-            arrays: vec![
-                ArrayColumn::Uuid(plan.links.iter().map(|l| Some(l.parent)).collect()),
+    if !plan.lists.is_empty() {
+        let lists = &plan.lists;
+        inserts.push(BatchInsert::new(
+            sql::insert_lists(),
+            vec![
+                ArrayColumn::Uuid(lists.iter().map(|l| Some(l.parent)).collect()),
+                ArrayColumn::Text(lists.iter().map(|l| Some(l.field.to_string())).collect()),
                 ArrayColumn::Text(
-                    plan.links
-                        .iter()
-                        .map(|l| Some(l.field.to_string()))
-                        .collect(),
-                ),
-                ArrayColumn::Int(plan.links.iter().map(|l| Some(l.position)).collect()),
-                ArrayColumn::Uuid(plan.links.iter().map(|l| Some(l.child)).collect()),
-                ArrayColumn::Text(
-                    plan.links
+                    lists
                         .iter()
                         .map(|l| Some(l.child_type.to_string()))
                         .collect(),
                 ),
+                ArrayColumn::Int(lists.iter().map(|l| Some(l.height)).collect()),
+                ArrayColumn::Text(
+                    lists
+                        .iter()
+                        .map(|l| Some(id_array_literal(&l.entries)))
+                        .collect(),
+                ),
             ],
-            returns_ids: false,
-        });
+        ));
     }
+    if !plan.chunks.is_empty() {
+        // In id order: two commits storing the same new chunks at once
+        // wait for each other's inserts in one order, never in a cycle.
+        let mut chunks: Vec<&ChunkRow> = plan.chunks.iter().collect();
+        chunks.sort_unstable_by_key(|c| c.id);
+        inserts.push(BatchInsert::new(
+            sql::insert_chunks(),
+            vec![
+                ArrayColumn::Uuid(chunks.iter().map(|c| Some(c.id)).collect()),
+                ArrayColumn::Int(chunks.iter().map(|c| Some(c.height)).collect()),
+                ArrayColumn::Text(
+                    chunks
+                        .iter()
+                        .map(|c| Some(id_array_literal(&c.entries)))
+                        .collect(),
+                ),
+            ],
+        ));
+    }
+    if !plan.changes.is_empty() {
+        let changes = &plan.changes;
+        inserts.push(BatchInsert::new(
+            sql::insert_changes(),
+            vec![
+                ArrayColumn::Uuid(changes.iter().map(|c| Some(c.child)).collect()),
+                ArrayColumn::Uuid(changes.iter().map(|c| Some(c.parent)).collect()),
+                ArrayColumn::Text(changes.iter().map(|c| Some(c.field.to_string())).collect()),
+                ArrayColumn::Int(changes.iter().map(|c| Some(c.position)).collect()),
+                ArrayColumn::Bool(changes.iter().map(|c| Some(c.added)).collect()),
+            ],
+        ));
+    }
+    let mut replaced: Vec<(Uuid, Uuid)> = plan.replaced_heads().collect();
+    replaced.sort_unstable();
+    replaced.dedup();
+    if !replaced.is_empty() {
+        let (lineages, versions): (Vec<_>, Vec<_>) =
+            replaced.iter().map(|(l, v)| (Some(*l), Some(*v))).unzip();
+        let mut delete = BatchInsert::new(
+            sql::delete_heads(),
+            vec![ArrayColumn::Uuid(lineages), ArrayColumn::Uuid(versions)],
+        );
+        delete.counts_rows = false;
+        inserts.push(delete);
+    }
+    // A new version that another version of the same plan forks is no head
+    // (only a hand-built plan holds both).
+    let (lineages, versions): (Vec<_>, Vec<_>) = plan
+        .new_heads()
+        .filter(|head| replaced.binary_search(head).is_err())
+        .map(|(l, v)| (Some(l), Some(v)))
+        .unzip();
+    inserts.push(BatchInsert::new(
+        sql::insert_heads(),
+        vec![ArrayColumn::Uuid(lineages), ArrayColumn::Uuid(versions)],
+    ));
     Ok(inserts)
 }
 
@@ -126,6 +201,7 @@ fn prepare_batch(batch: &TableBatch) -> Result<BatchInsert> {
         sql: insert_unnest(ty.table, &insert_columns(ty), true),
         arrays,
         returns_ids: true,
+        counts_rows: true,
     })
 }
 
@@ -221,7 +297,10 @@ async fn insert_all(
             instrument.rows_written(rows.len() as u64);
         } else {
             let done = query.execute(&mut *conn).await.map_err(db_error)?;
-            instrument.rows_written(done.rows_affected());
+            if insert.counts_rows {
+                // A chunk stored already is not inserted again, nor counted.
+                instrument.rows_written(done.rows_affected());
+            }
         }
     }
     Ok(row_ids)

@@ -32,8 +32,9 @@ pub(crate) async fn open_pool(
     let options = PgConnectOptions::from_str(url)
         .map_err(|e| Error::database(DbErrorKind::Other, format!("invalid PostgreSQL URL: {e}")))?
         // Verso's queries are short index lookups; the planner's estimates
-        // for the recursive link query made JIT compile it on every load
-        // (80-145 ms per load in `cargo bench -p verso-bench`).
+        // for recursive walks (measured on the link walk of the first
+        // layout) made JIT compile them on every load (80-145 ms per load
+        // in `cargo bench -p verso-bench`).
         .options([("jit", "off")]);
     let mut first = first_connection(&options).await?;
     if let Some(schema) = schema {

@@ -1,11 +1,16 @@
-//! Turning result rows back into Verso's metadata, values and links.
+//! Turning result rows back into Verso's metadata, values, lists and
+//! chunks.
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 use std::borrow::Cow;
 use uuid::Uuid;
-use verso_core::{ColumnType, EntityType, Error, LinkRow, Result, RowMeta, StoredRow, Value};
+use verso_core::{
+    ChunkRow, ColumnType, EntityType, Error, GainedChild, ListRow, Result, RowMeta, StoredRow,
+    Value,
+};
+use verso_sql::storage::{CHANGES_TABLE, CHUNKS_TABLE, LISTS_TABLE};
 
 /// Number of metadata columns before a type's own columns.
 const META_WIDTH: usize = 5;
@@ -77,18 +82,53 @@ fn value(row: &PgRow, index: usize, ty: ColumnType) -> Result<Value, sqlx::Error
     }
 }
 
-/// A row of `verso_links` (`parent_ecs_id, field, position, child_ecs_id,
-/// child_type`).
-pub(crate) fn link_row(row: &PgRow) -> Result<LinkRow> {
+/// One row of the walk over the lists: a list or a chunk.
+#[derive(Debug)]
+pub(crate) enum Walked {
+    /// A row of `verso_lists`.
+    List(ListRow),
+    /// A row of `verso_chunks`.
+    Chunk(ChunkRow),
+}
+
+/// A row of the walk (`parent_ecs_id, field, chunk_id, height, entries,
+/// child_type`): a chunk when `chunk_id` is set, a list otherwise. Errors
+/// name the table and the row's id (the chunk's, or the list's parent).
+pub(crate) fn walked(row: &PgRow) -> Result<Walked> {
+    let chunk_id: Option<Uuid> = row
+        .try_get(2)
+        .map_err(|e| decode_error(CHUNKS_TABLE, Uuid::nil(), "chunk_id", e))?;
+    if let Some(id) = chunk_id {
+        let fail = |column: &'static str| move |e| decode_error(CHUNKS_TABLE, id, column, e);
+        return Ok(Walked::Chunk(ChunkRow {
+            id,
+            height: row.try_get(3).map_err(fail("height"))?,
+            entries: row.try_get(4).map_err(fail("entries"))?,
+        }));
+    }
     let parent: Uuid = row
         .try_get(0)
-        .map_err(|e| decode_error("verso_links", Uuid::nil(), "parent_ecs_id", e))?;
-    let fail = |column: &'static str| move |e| decode_error("verso_links", parent, column, e);
-    Ok(LinkRow {
+        .map_err(|e| decode_error(LISTS_TABLE, Uuid::nil(), "parent_ecs_id", e))?;
+    let fail = |column: &'static str| move |e| decode_error(LISTS_TABLE, parent, column, e);
+    Ok(Walked::List(ListRow {
         parent,
         field: Cow::Owned(row.try_get(1).map_err(fail("field"))?),
-        position: row.try_get(2).map_err(fail("position"))?,
-        child: row.try_get(3).map_err(fail("child_ecs_id"))?,
-        child_type: Cow::Owned(row.try_get(4).map_err(fail("child_type"))?),
+        child_type: Cow::Owned(row.try_get(5).map_err(fail("child_type"))?),
+        height: row.try_get(3).map_err(fail("height"))?,
+        entries: row.try_get(4).map_err(fail("entries"))?,
+    }))
+}
+
+/// A row of the gained children (`parent_ecs_id, child_ecs_id` of
+/// `verso_list_changes`).
+pub(crate) fn gained_child(row: &PgRow) -> Result<GainedChild> {
+    let parent: Uuid = row
+        .try_get(0)
+        .map_err(|e| decode_error(CHANGES_TABLE, Uuid::nil(), "parent_ecs_id", e))?;
+    Ok(GainedChild {
+        parent,
+        child: row
+            .try_get(1)
+            .map_err(|e| decode_error(CHANGES_TABLE, parent, "child_ecs_id", e))?,
     })
 }

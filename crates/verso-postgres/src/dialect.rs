@@ -2,10 +2,12 @@
 
 use sea_query::{Alias, Expr, Func, SimpleExpr};
 use verso_core::ColumnType;
+use verso_sql::storage::Recursion;
 use verso_sql::Dialect;
 
 /// PostgreSQL, as Verso speaks it: native column types, an identity row
-/// id, `$N` parameters, and id lists bound as one `uuid[]`.
+/// id, `$N` parameters, id lists bound as one `uuid[]` and stored as
+/// `uuid[]` columns.
 pub(crate) struct Postgres;
 
 impl Dialect for Postgres {
@@ -35,6 +37,40 @@ impl Dialect for Postgres {
     fn in_id_list(&self, column: &str, n: usize) -> SimpleExpr {
         Expr::col(Alias::new(column)).eq(Func::cust(Alias::new("ANY")).arg(self.parameter(n)))
     }
+
+    fn param(&self, n: usize) -> String {
+        format!("${n}")
+    }
+
+    /// `column = ANY($n)`, the list bound as one `uuid[]`.
+    fn in_ids(&self, column: &str, n: usize) -> String {
+        format!("{column} = ANY(${n})")
+    }
+
+    /// `column = ANY($n)`, the list bound as one `text[]`.
+    fn in_texts(&self, column: &str, n: usize) -> String {
+        self.in_ids(column, n)
+    }
+
+    /// A native array: `unnest` expands it, in order.
+    fn id_list_type(&self) -> &'static str {
+        "uuid[]"
+    }
+
+    fn each_id(&self, list: &str, alias: &str) -> String {
+        format!("unnest({list}) WITH ORDINALITY AS {alias}(value, key)")
+    }
+
+    /// Every table has its primary key index; nothing to add.
+    fn keyed_table_suffix(&self) -> &'static str {
+        ""
+    }
+
+    /// One recursive reference per query: the walk looks up each entry
+    /// of a list with a `LATERAL` subquery.
+    fn recursion(&self) -> Recursion {
+        Recursion::Lateral
+    }
 }
 
 #[cfg(test)]
@@ -42,6 +78,7 @@ mod tests {
     use super::*;
     use sea_query::PostgresQueryBuilder;
     use verso_core::{Column, EntityType};
+    use verso_sql::storage;
 
     static THING: EntityType = EntityType {
         name: "Thing",
@@ -78,27 +115,50 @@ mod tests {
              \"extra\" jsonb \
              )"
         );
-        let [unique, lineage] = <[_; 2]>::try_from(verso_sql::entity_indexes(&THING))
-            .expect("no reference columns, two indexes")
-            .map(|index| index.to_string(PostgresQueryBuilder));
         assert_eq!(
-            unique,
-            "CREATE UNIQUE INDEX IF NOT EXISTS \"things_ecs_id_key\" ON \"things\" (\"ecs_id\")"
-        );
-        assert_eq!(
-            lineage,
-            "CREATE INDEX IF NOT EXISTS \"things_lineage_id_idx\" ON \"things\" (\"lineage_id\")"
+            storage::entity_index_statements(&THING),
+            [
+                "CREATE UNIQUE INDEX IF NOT EXISTS \"things_ecs_id_key\" ON \"things\" (ecs_id)",
+                "CREATE INDEX IF NOT EXISTS \"things_lineage_idx\" ON \"things\" \
+                 (lineage_id, created_at, id)",
+                "CREATE INDEX IF NOT EXISTS \"things_parent_id_idx\" ON \"things\" (parent_id)",
+            ]
         );
     }
 
     #[test]
     fn shared_tables() {
-        let links = verso_sql::links_table(&Postgres).to_string(PostgresQueryBuilder);
-        assert!(links.contains("PRIMARY KEY (\"parent_ecs_id\", \"field\", \"position\")"));
-        let child = verso_sql::links_child_index().to_string(PostgresQueryBuilder);
-        assert!(child.contains("\"verso_links_child_idx\" ON \"verso_links\" (\"child_ecs_id\")"));
+        let tables = storage::shared_tables(&Postgres);
+        assert_eq!(
+            tables[0],
+            "CREATE TABLE IF NOT EXISTS verso_lists (parent_ecs_id uuid NOT NULL, \
+             field text NOT NULL, child_type text NOT NULL, height bigint NOT NULL, \
+             entries uuid[] NOT NULL, PRIMARY KEY (parent_ecs_id, field))"
+        );
+        assert!(
+            tables[1].contains("chunk_id uuid NOT NULL PRIMARY KEY"),
+            "{}",
+            tables[1]
+        );
+        assert!(tables.iter().all(|t| !t.contains("WITHOUT ROWID")));
         let catalog = verso_sql::catalog_table(&Postgres).to_string(PostgresQueryBuilder);
         assert!(catalog.contains("\"definition\" jsonb NOT NULL"));
+    }
+
+    #[test]
+    fn the_walk_expands_arrays_with_lateral_lookups() {
+        let walk = storage::walk_lists(&Postgres);
+        assert!(
+            walk.contains("FROM verso_lists WHERE parent_ecs_id = ANY($1)"),
+            "{walk}"
+        );
+        assert!(
+            walk.contains(
+                "FROM w CROSS JOIN LATERAL unnest(w.entries) WITH ORDINALITY AS e(value, key)"
+            ),
+            "{walk}"
+        );
+        assert!(walk.contains("w.child_type = ANY($2)"), "{walk}");
     }
 
     #[test]

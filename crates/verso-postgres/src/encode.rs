@@ -1,5 +1,5 @@
 //! Column values gathered into typed arrays, one per column, for `UNNEST`
-//! inserts.
+//! inserts, and id lists written as `uuid[]` literals.
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgArguments;
@@ -99,9 +99,38 @@ impl ArrayColumn {
     }
 }
 
+/// The text of a `uuid[]` literal holding `ids` in order (`{id,id}`): how
+/// one list of a batch travels in a `text[]` parameter, since a batch of
+/// lists of different lengths is no (rectangular) array of arrays.
+pub(crate) fn id_array_literal(ids: &[Uuid]) -> String {
+    // 36 characters and a comma per id, and the braces.
+    let mut text = String::with_capacity(ids.len() * 37 + 2);
+    text.push('{');
+    let mut buffer = Uuid::encode_buffer();
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(id.hyphenated().encode_lower(&mut buffer));
+    }
+    text.push('}');
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_lists_are_array_literals() {
+        assert_eq!(id_array_literal(&[]), "{}");
+        let a = Uuid::from_u128(1);
+        let b = Uuid::from_u128(0xabc);
+        assert_eq!(
+            id_array_literal(&[a, b]),
+            "{00000000-0000-0000-0000-000000000001,00000000-0000-0000-0000-000000000abc}"
+        );
+    }
 
     #[test]
     fn values_must_fit_the_column() {

@@ -1,17 +1,21 @@
 //! `ensure_tables`: check what exists, then create what is missing, in one
 //! transaction.
 
-use crate::check::{
-    catalog_columns, check_table, entity_columns, link_columns, FoundColumn, Missing,
-};
+use crate::check::{catalog_columns, check_table, entity_columns, FoundColumn, Missing};
 use crate::dialect::Postgres;
 use crate::error::db_error;
-use crate::sql::{LOCK_SCHEMA, UPSERT_CATALOG};
+use crate::sql::{LOCK_SCHEMA, TABLE_EXISTS, UPSERT_CATALOG};
 use sea_query::PostgresQueryBuilder;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::BTreeMap;
 use verso_core::{ColumnType, EntityType, Error, Instrument, Result};
-use verso_sql::{CATALOG_TABLE, LINKS_TABLE};
+use verso_sql::storage::{
+    self, CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LEGACY_LINKS_TABLE, LISTS_TABLE,
+};
+use verso_sql::CATALOG_TABLE;
+
+/// The tables every store shares, created by [`storage::shared_tables`].
+const SHARED_TABLES: [&str; 4] = [LISTS_TABLE, CHUNKS_TABLE, CHANGES_TABLE, HEADS_TABLE];
 
 /// Columns of the tables of interest in the current schema.
 const EXISTING_COLUMNS: &str = "SELECT table_name::text, column_name::text, data_type::text, \
@@ -29,7 +33,9 @@ type Existing = BTreeMap<String, BTreeMap<String, FoundColumn>>;
 /// Runs in one transaction holding an advisory lock on the current schema,
 /// so concurrent calls on one schema take turns (and the later ones find
 /// the tables made by the earlier ones) while calls on different schemas
-/// do not wait for each other. On a mismatch nothing is written.
+/// do not wait for each other. On a mismatch nothing is written, and a
+/// database of the earlier layout (with a `verso_links` table) is refused
+/// with [`Error::OutdatedLayout`] before anything is checked.
 pub(crate) async fn ensure_tables(
     pool: &PgPool,
     instrument: &Instrument,
@@ -67,6 +73,15 @@ async fn ensure_in(
         .execute(&mut *conn)
         .await
         .map_err(db_error)?;
+    instrument.query();
+    let legacy: bool = sqlx::query_scalar(TABLE_EXISTS)
+        .bind(LEGACY_LINKS_TABLE)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    if legacy {
+        return Err(Error::outdated_layout(LEGACY_LINKS_TABLE));
+    }
 
     let existing = existing_columns(conn, instrument, types).await?;
     if existing.contains_key(CATALOG_TABLE) {
@@ -81,24 +96,18 @@ async fn ensure_in(
             }
         }
     }
-    if let Some(found) = existing.get(LINKS_TABLE) {
-        check_table(LINKS_TABLE, &link_columns(), found, Missing::Reject)?;
-    }
     if let Some(found) = existing.get(CATALOG_TABLE) {
         check_table(CATALOG_TABLE, &catalog_columns(), found, Missing::Reject)?;
     }
 
     for ty in types.iter().filter(|ty| !existing.contains_key(ty.table)) {
         statements.push(verso_sql::entity_table(ty, &Postgres).to_string(PostgresQueryBuilder));
-        statements.extend(
-            verso_sql::entity_indexes(ty)
-                .iter()
-                .map(|index| index.to_string(PostgresQueryBuilder)),
-        );
+        statements.extend(storage::entity_index_statements(ty));
     }
-    if !existing.contains_key(LINKS_TABLE) {
-        statements.push(verso_sql::links_table(&Postgres).to_string(PostgresQueryBuilder));
-        statements.push(verso_sql::links_child_index().to_string(PostgresQueryBuilder));
+    // Every statement is IF NOT EXISTS: once one shared table is missing,
+    // all are run, and those that exist are left as they are.
+    if SHARED_TABLES.iter().any(|t| !existing.contains_key(*t)) {
+        statements.extend(storage::shared_tables(&Postgres));
     }
     if !existing.contains_key(CATALOG_TABLE) {
         statements.push(verso_sql::catalog_table(&Postgres).to_string(PostgresQueryBuilder));
@@ -149,7 +158,8 @@ async fn existing_columns(
     let tables: Vec<&str> = types
         .iter()
         .map(|t| t.table)
-        .chain([LINKS_TABLE, CATALOG_TABLE])
+        .chain(SHARED_TABLES)
+        .chain([CATALOG_TABLE])
         .collect();
     instrument.query();
     let rows = sqlx::query(EXISTING_COLUMNS)

@@ -1,15 +1,29 @@
 //! Verso's PostgreSQL driver, on [sqlx]'s connection pool.
 //!
 //! Tables follow `docs/storage.md`: one table per entity type (metadata
-//! columns, then one typed column per field), the shared `verso_links` and
-//! `verso_catalog` tables. Work is sent in whole batches so the number of
-//! statements never depends on the number of entities:
+//! columns, then one typed column per field), the shared tables of child
+//! lists (`verso_lists`, whose rows hold the root of each list's chunk
+//! tree as a `uuid[]`, and `verso_chunks`, the chunks below, shared by
+//! content), `verso_list_changes` (which children each version gained or
+//! lost), `verso_heads` (the heads of every lineage) and `verso_catalog`.
+//! Work is sent in whole batches so the number of statements never
+//! depends on the number of entities:
 //!
 //! * a commit is `BEGIN`, one `INSERT ... SELECT * FROM UNNEST($1::uuid[],
-//!   ...) RETURNING id, ecs_id` per table, one `UNNEST` insert for all the
-//!   links, `COMMIT`: every column of a batch travels as one typed array;
-//! * a load is one query for the roots, one recursive query for every link
-//!   below them, and one `WHERE ecs_id = ANY($1)` query per child type.
+//!   ...) RETURNING id, ecs_id` per table, one `UNNEST` insert each for the
+//!   lists, the new chunks (`ON CONFLICT DO NOTHING`) and the list changes,
+//!   one delete of the forked heads and one insert of the new heads,
+//!   `COMMIT`: every column of a batch travels as one typed array;
+//! * a load is one query for the roots, one recursive query for every list
+//!   and chunk below them (each entry looked up by primary key in a
+//!   `LATERAL` subquery), and one `WHERE ecs_id = ANY($1)` query per child
+//!   type;
+//! * lookups (newest version, heads, ancestors, pages of a history, the
+//!   versions holding a child) are one indexed statement each.
+//!
+//! A database of Verso's first layout (one `verso_links` row per child of
+//! every version) is refused by [`Driver::ensure_tables`] with
+//! [`verso_core::Error::OutdatedLayout`] until it is upgraded.
 //!
 //! [`PostgresDriver::connect_in_schema`] keeps a store in its own schema
 //! (created if needed), which namespaces applications and isolates tests.
@@ -43,8 +57,8 @@ use sqlx::PgPool;
 use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, CommitPlan, Driver, EntityType, Instrument, LineageSummary, LoadRequest,
-    LoadedRows, Result, RowMeta, TypeCounts, VersionQuery,
+    CatalogEntry, CommitPlan, Driver, EntityType, GainedChild, Instrument, LineageSummary,
+    LoadRequest, LoadedRows, Lookup, Result, RowMeta, TypeCounts, VersionQuery,
 };
 
 /// A Verso store in a PostgreSQL database.
@@ -127,6 +141,19 @@ impl Driver for PostgresDriver {
         load::select_versions(&self.pool, &self.instrument, ty, query).await
     }
 
+    async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>> {
+        load::lookup(&self.pool, &self.instrument, ty, lookup).await
+    }
+
+    async fn gained_children(
+        &self,
+        ty: &'static EntityType,
+        lineage_id: Uuid,
+        field: &'static str,
+    ) -> Result<Vec<GainedChild>> {
+        load::gained_children(&self.pool, &self.instrument, ty, lineage_id, field).await
+    }
+
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {
         load::find_type(&self.pool, &self.instrument, "ecs_id", ecs_id).await
     }
@@ -166,6 +193,13 @@ mod tests {
         assert_send(driver.ensure_tables(&[]));
         assert_send(driver.commit(plan));
         assert_send(driver.load(request));
+        assert_send(driver.lookup(
+            request.root_type,
+            &Lookup::Heads {
+                lineage_id: Uuid::nil(),
+            },
+        ));
+        assert_send(driver.gained_children(request.root_type, Uuid::nil(), "f"));
         assert_send(driver.find_type(Uuid::nil()));
         assert_send(driver.find_lineage_type(Uuid::nil()));
         assert_send(driver.catalog());

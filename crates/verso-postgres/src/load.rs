@@ -1,19 +1,25 @@
-//! Reading: whole trees, version metadata, and the type of an id.
+//! Reading: whole trees, version metadata, indexed lookups, and the type
+//! of an id.
 
-use crate::decode::{link_row, row_meta, stored_row};
+use crate::decode::{gained_child, row_meta, stored_row, walked, Walked};
 use crate::dialect::Postgres;
 use crate::error::{db_error, sqlstate, UNDEFINED_TABLE};
 use crate::sql;
+use chrono::{DateTime, Utc};
 use sea_query::PostgresQueryBuilder;
-use sqlx::{PgPool, Row};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{PgPool, Postgres as Pg, Row};
 use uuid::Uuid;
 use verso_core::{
-    EntityType, Instrument, LoadRequest, LoadedRows, Result, RowMeta, VersionFilter, VersionQuery,
+    EntityType, GainedChild, Instrument, LoadRequest, LoadedRows, Lookup, Result, RowMeta,
+    VersionFilter, VersionQuery,
 };
+use verso_sql::storage::LookupParam;
 
-/// Loads the roots, every link below them (one recursive query), then the
-/// children, one query per child type present: `2 + child types` queries
-/// however large the trees (one query when no root exists).
+/// Loads the roots, every list and chunk below them (one recursive query),
+/// then the children, one query per child type present: `2 + child types`
+/// queries however large the trees (one query when no root exists).
 pub(crate) async fn load(
     pool: &PgPool,
     instrument: &Instrument,
@@ -36,14 +42,19 @@ pub(crate) async fn load(
     }
     let found_roots: Vec<Uuid> = loaded.rows.keys().copied().collect();
     instrument.query();
-    let links = sqlx::query(sql::LINK_CLOSURE)
+    let rows = sqlx::query(sql::walk_lists())
         .bind(&found_roots)
         .bind(request.parent_types())
         .fetch_all(pool)
         .await
         .map_err(db_error)?;
-    for row in &links {
-        loaded.links.push(link_row(row)?);
+    for row in &rows {
+        match walked(row)? {
+            Walked::List(list) => loaded.lists.push(list),
+            Walked::Chunk(chunk) => {
+                loaded.chunks.insert(chunk.id, chunk);
+            }
+        }
     }
     // Child ids by type, in the order of `request.types` for a stable
     // statement order.
@@ -73,6 +84,81 @@ async fn select_rows(
         loaded.rows.insert(stored.meta.ecs_id, stored);
     }
     Ok(())
+}
+
+/// The versions of `ty` a lookup finds, in one statement.
+pub(crate) async fn lookup(
+    pool: &PgPool,
+    instrument: &Instrument,
+    ty: &'static EntityType,
+    lookup: &Lookup,
+) -> Result<Vec<RowMeta>> {
+    let (sql, params) = verso_sql::storage::lookup(ty, lookup, &Postgres);
+    let query = params.iter().fold(sqlx::query(&sql), |query, param| {
+        bind_lookup_param(query, lookup, *param)
+    });
+    instrument.query();
+    let rows = query.fetch_all(pool).await.map_err(db_error)?;
+    rows.iter().map(|row| row_meta(row, ty.name)).collect()
+}
+
+/// Binds one parameter of a lookup statement with its type: ids as
+/// `uuid`, the field as `text`, times as `timestamptz`, the row id as
+/// `int8`. A parameter the lookup has no value for is a typed `NULL`.
+fn bind_lookup_param<'q>(
+    query: Query<'q, Pg, PgArguments>,
+    lookup: &Lookup,
+    param: LookupParam,
+) -> Query<'q, Pg, PgArguments> {
+    match param {
+        LookupParam::Lineage => query.bind(match lookup {
+            Lookup::Newest { lineage_id, .. }
+            | Lookup::Heads { lineage_id }
+            | Lookup::Versions { lineage_id, .. } => Some(*lineage_id),
+            _ => None,
+        }),
+        LookupParam::Version => query.bind(match lookup {
+            Lookup::Ancestors { ecs_id } => Some(*ecs_id),
+            _ => None,
+        }),
+        LookupParam::Child => query.bind(match lookup {
+            Lookup::Containing { child, .. } => Some(*child),
+            _ => None,
+        }),
+        LookupParam::Field => query.bind(match lookup {
+            Lookup::Containing { field, .. } => Some(*field),
+            _ => None,
+        }),
+        LookupParam::Time => query.bind(match lookup {
+            Lookup::Newest { at, .. } => *at,
+            Lookup::Versions { after, .. } => after.map(|(at, _)| at),
+            _ => None::<DateTime<Utc>>,
+        }),
+        LookupParam::RowId => query.bind(match lookup {
+            Lookup::Versions { after, .. } => after.map(|(_, id)| id),
+            _ => None,
+        }),
+    }
+}
+
+/// The children the versions of a lineage gained in one field, in one
+/// statement.
+pub(crate) async fn gained_children(
+    pool: &PgPool,
+    instrument: &Instrument,
+    ty: &'static EntityType,
+    lineage_id: Uuid,
+    field: &str,
+) -> Result<Vec<GainedChild>> {
+    let sql = verso_sql::storage::gained_children(ty, &Postgres);
+    instrument.query();
+    let rows = sqlx::query(&sql)
+        .bind(lineage_id)
+        .bind(field)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(gained_child).collect()
 }
 
 /// The versions of `ty` a query selects, oldest first.

@@ -1,13 +1,16 @@
 //! The statements only PostgreSQL runs: batch inserts from one typed array
-//! per column, the catalog reads and upsert, the schema lock and the
-//! recursive walk over the links. The statements shared with the other
-//! SQL drivers come from [`verso_sql`].
+//! per column (versions, lists, chunks, list changes, heads), the catalog
+//! reads and upsert, and the schema lock. The statements shared with the
+//! other SQL drivers come from [`verso_sql`], the walk over the lists and
+//! the indexed lookups from [`verso_sql::storage`].
 //!
 //! These are written out, with every identifier quoted by [`ident`]:
-//! sea-query has no `UNNEST` of typed arrays nor a `LATERAL ... OFFSET 0`
-//! step, and the rest are constants.
+//! sea-query has no `UNNEST` of typed arrays, and the rest are constants.
 
+use crate::dialect::Postgres;
+use std::sync::OnceLock;
 use verso_core::{ColumnType, EntityType};
+use verso_sql::storage::{CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LISTS_TABLE};
 use verso_sql::VERSION_COLUMNS;
 
 /// Takes the transaction-scoped advisory lock of a schema: the one named
@@ -15,6 +18,10 @@ use verso_sql::VERSION_COLUMNS;
 /// `ensure_tables` hold it, so concurrent callers on one schema take turns.
 pub(crate) const LOCK_SCHEMA: &str = "SELECT pg_advisory_xact_lock(1447383635, \
      hashtext(coalesce($1::text, current_schema()::text, '')))";
+
+/// Whether a table named `$1` exists in the current schema.
+pub(crate) const TABLE_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables \
+     WHERE schemaname = current_schema() AND tablename = $1)";
 
 /// The array type a column of this type travels as in an `UNNEST` insert.
 pub(crate) fn array_type(ty: ColumnType) -> &'static str {
@@ -70,21 +77,74 @@ pub(crate) fn insert_unnest(
     sql
 }
 
-/// Every link below the parents in `$1`, however deep, following only
-/// children whose type (in `$2`) has child fields. `UNION` (not `UNION
-/// ALL`) drops repeated rows, so a subtree shared by several parents is
-/// walked once. The `LATERAL ... OFFSET 0` step makes each level an index
-/// lookup per parent; a plain join let the planner scan the whole link
-/// table at every level.
-pub(crate) const LINK_CLOSURE: &str = "WITH RECURSIVE closure AS (\
-     SELECT parent_ecs_id, field, position, child_ecs_id, child_type \
-     FROM verso_links WHERE parent_ecs_id = ANY($1) \
-     UNION \
-     SELECT l.parent_ecs_id, l.field, l.position, l.child_ecs_id, l.child_type \
-     FROM closure c CROSS JOIN LATERAL (\
-     SELECT * FROM verso_links WHERE parent_ecs_id = c.child_ecs_id OFFSET 0) l \
-     WHERE c.child_type = ANY($2)\
-     ) SELECT parent_ecs_id, field, position, child_ecs_id, child_type FROM closure";
+/// Inserts list rows from five arrays: `$1` parents (`uuid[]`), `$2`
+/// fields, `$3` child types (`text[]`), `$4` heights (`int8[]`) and `$5`
+/// entries, each list as the text of a `uuid[]` literal (`{id,id}`): an
+/// array of arrays of different lengths cannot be bound.
+pub(crate) fn insert_lists() -> String {
+    format!(
+        "INSERT INTO {LISTS_TABLE} (parent_ecs_id, field, child_type, height, entries) \
+         SELECT p, f, t, h, e::uuid[] \
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::int8[], $5::text[]) \
+         AS batch(p, f, t, h, e)"
+    )
+}
+
+/// Inserts chunks from three arrays (`$1` ids, `$2` heights, `$3` entries
+/// as `uuid[]` literals), each unless it is stored already: chunks are
+/// shared by content.
+pub(crate) fn insert_chunks() -> String {
+    format!(
+        "INSERT INTO {CHUNKS_TABLE} (chunk_id, height, entries) \
+         SELECT c, h, e::uuid[] FROM UNNEST($1::uuid[], $2::int8[], $3::text[]) \
+         AS batch(c, h, e) ON CONFLICT (chunk_id) DO NOTHING"
+    )
+}
+
+/// Inserts list changes from five arrays (`child_ecs_id, parent_ecs_id,
+/// field, position, added`).
+pub(crate) fn insert_changes() -> String {
+    insert_unnest(
+        CHANGES_TABLE,
+        &[
+            ("child_ecs_id", ColumnType::Uuid),
+            ("parent_ecs_id", ColumnType::Uuid),
+            ("field", ColumnType::Text),
+            ("position", ColumnType::Int),
+            ("added", ColumnType::Bool),
+        ],
+        false,
+    )
+}
+
+/// Inserts heads from two arrays (`lineage_id, ecs_id`).
+pub(crate) fn insert_heads() -> String {
+    insert_unnest(
+        HEADS_TABLE,
+        &[
+            ("lineage_id", ColumnType::Uuid),
+            ("ecs_id", ColumnType::Uuid),
+        ],
+        false,
+    )
+}
+
+/// Deletes the heads given by two arrays (`lineage_id, ecs_id`): versions
+/// that were just forked.
+pub(crate) fn delete_heads() -> String {
+    format!(
+        "DELETE FROM {HEADS_TABLE} WHERE (lineage_id, ecs_id) IN \
+         (SELECT * FROM UNNEST($1::uuid[], $2::uuid[]))"
+    )
+}
+
+/// The walk over the lists below a set of versions
+/// ([`verso_sql::storage::walk_lists`]), rendered once: `$1` the root ids
+/// (`uuid[]`), `$2` the names of the types with child fields (`text[]`).
+pub(crate) fn walk_lists() -> &'static str {
+    static WALK: OnceLock<String> = OnceLock::new();
+    WALK.get_or_init(|| verso_sql::storage::walk_lists(&Postgres))
+}
 
 /// The catalog rows whose table exists.
 pub(crate) const SELECT_CATALOG: &str = "SELECT type_name, table_name FROM verso_catalog \
@@ -123,6 +183,17 @@ mod tests {
             sql,
             "INSERT INTO \"t\" (\"a\", \"b\") SELECT * FROM UNNEST($1::uuid[], $2::text[]) \
              RETURNING \"id\", \"ecs_id\""
+        );
+    }
+
+    #[test]
+    fn list_entries_travel_as_array_literals() {
+        assert!(insert_lists().contains("SELECT p, f, t, h, e::uuid[] FROM UNNEST("));
+        assert!(insert_chunks().ends_with("ON CONFLICT (chunk_id) DO NOTHING"));
+        assert_eq!(
+            delete_heads(),
+            "DELETE FROM verso_heads WHERE (lineage_id, ecs_id) IN \
+             (SELECT * FROM UNNEST($1::uuid[], $2::uuid[]))"
         );
     }
 }

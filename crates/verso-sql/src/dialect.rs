@@ -21,4 +21,30 @@ pub trait Dialect {
     /// Whether `column` holds one of the ids of the list bound as parameter
     /// number `n`.
     fn in_id_list(&self, column: &str, n: usize) -> SimpleExpr;
+
+    /// Parameter number `n` (from 1), as statement text.
+    fn param(&self, n: usize) -> String;
+
+    /// `column` holds one of the ids of the list bound as parameter `n`,
+    /// as statement text.
+    fn in_ids(&self, column: &str, n: usize) -> String;
+
+    /// `column` holds one of the texts of the list bound as parameter `n`,
+    /// as statement text.
+    fn in_texts(&self, column: &str, n: usize) -> String;
+
+    /// The declared type of a column holding an ordered list of ids.
+    fn id_list_type(&self) -> &'static str;
+
+    /// A `FROM` item expanding the id list `list` (a column of a preceding
+    /// `FROM` item) into rows `alias.value` (the id) and `alias.key` (its
+    /// position, increasing).
+    fn each_id(&self, list: &str, alias: &str) -> String;
+
+    /// What follows the definition of a table that is read and written
+    /// only by its primary key (`WITHOUT ROWID` on SQLite).
+    fn keyed_table_suffix(&self) -> &'static str;
+
+    /// How the database writes a recursive walk over arrays.
+    fn recursion(&self) -> crate::storage::Recursion;
 }

@@ -1,5 +1,5 @@
 //! The names and types of the columns Verso lays out itself: the metadata
-//! of every entity table, the link table and the catalog
+//! of every entity table and the catalog
 //! (`docs/storage.md`).
 
 use verso_core::ColumnType;
@@ -29,19 +29,6 @@ pub const VERSION_COLUMNS: [LayoutColumn; 4] = [
     column("lineage_id", ColumnType::Uuid, false),
     column("parent_id", ColumnType::Uuid, true),
     column("created_at", ColumnType::Timestamp, false),
-];
-
-/// The link table shared by every entity type.
-pub const LINKS_TABLE: &str = "verso_links";
-
-/// The columns of [`LINKS_TABLE`], in insert and select order; the first
-/// three are its primary key.
-pub const LINK_COLUMNS: [LayoutColumn; 5] = [
-    column("parent_ecs_id", ColumnType::Uuid, false),
-    column("field", ColumnType::Text, false),
-    column("position", ColumnType::Int, false),
-    column("child_ecs_id", ColumnType::Uuid, false),
-    column("child_type", ColumnType::Text, false),
 ];
 
 /// The catalog of stored entity types.

@@ -10,8 +10,9 @@
 //! so the few literal values (an index, a rank) are written inline and
 //! every parameter is one the [`Dialect`] placed.
 //!
-//! What only one database can express stays in its driver: the batch
-//! inserts, the recursive walk over the links, the catalog upsert.
+//! The layout of child lists and lineages (tables, the walk that loads
+//! lists, the indexed lookups) is [`storage`]. What only one database can
+//! express stays in its driver: the batch inserts and the catalog upsert.
 //!
 //! The tables follow `docs/storage.md`.
 
@@ -23,17 +24,12 @@ mod dialect;
 mod layout;
 mod load;
 mod rank;
+pub mod storage;
 
 pub use census::{count_versions, lineages, type_counts};
-pub use ddl::{
-    add_nullable_column, catalog_table, entity_indexes, entity_table, links_child_index,
-    links_table,
-};
+pub use ddl::{add_nullable_column, catalog_table, entity_table};
 pub use dialect::Dialect;
-pub use layout::{
-    LayoutColumn, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN, LINKS_TABLE, LINK_COLUMNS,
-    VERSION_COLUMNS,
-};
+pub use layout::{LayoutColumn, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN, VERSION_COLUMNS};
 pub use load::{find_type, forks_of, lock_versions, select_by_ids, select_versions};
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::*;
 use sea_query::{Expr, PostgresQueryBuilder, SimpleExpr};
-use verso_core::{Column, ColumnType, EntityType, TypeRef, VersionFilter, VersionQuery};
+use verso_core::{Column, ColumnType, EntityType, Lookup, TypeRef, VersionFilter, VersionQuery};
 
 /// Type names as `ColumnType::name`, `$N` parameters, a visible marker
 /// for row numbering and id lists.
@@ -24,6 +24,34 @@ impl Dialect for Marked {
 
     fn in_id_list(&self, column: &str, n: usize) -> SimpleExpr {
         Expr::cust(format!("{column} IN LIST ${n}"))
+    }
+
+    fn param(&self, n: usize) -> String {
+        format!("${n}")
+    }
+
+    fn in_ids(&self, column: &str, n: usize) -> String {
+        format!("{column} IN IDS ${n}")
+    }
+
+    fn in_texts(&self, column: &str, n: usize) -> String {
+        format!("{column} IN TEXTS ${n}")
+    }
+
+    fn id_list_type(&self) -> &'static str {
+        "ids"
+    }
+
+    fn each_id(&self, list: &str, alias: &str) -> String {
+        format!("EACH({list}) AS {alias}")
+    }
+
+    fn keyed_table_suffix(&self) -> &'static str {
+        " KEYED"
+    }
+
+    fn recursion(&self) -> storage::Recursion {
+        storage::Recursion::Compound
     }
 }
 
@@ -65,18 +93,36 @@ fn entity_tables_start_with_the_metadata() {
 }
 
 #[test]
-fn reference_columns_are_indexed() {
-    let indexes: Vec<String> = entity_indexes(&NOTE)
-        .iter()
-        .map(|index| index.to_string(PostgresQueryBuilder))
-        .collect();
+fn every_lookup_has_its_index_and_reference_columns_are_indexed() {
     assert_eq!(
-        indexes,
+        storage::entity_index_statements(&NOTE),
         [
-            "CREATE UNIQUE INDEX IF NOT EXISTS \"notes_ecs_id_key\" ON \"notes\" (\"ecs_id\")",
-            "CREATE INDEX IF NOT EXISTS \"notes_lineage_id_idx\" ON \"notes\" (\"lineage_id\")",
+            "CREATE UNIQUE INDEX IF NOT EXISTS \"notes_ecs_id_key\" ON \"notes\" (ecs_id)",
+            "CREATE INDEX IF NOT EXISTS \"notes_lineage_idx\" ON \"notes\" \
+             (lineage_id, created_at, id)",
+            "CREATE INDEX IF NOT EXISTS \"notes_parent_id_idx\" ON \"notes\" (parent_id)",
             "CREATE INDEX IF NOT EXISTS \"notes_author_idx\" ON \"notes\" (\"author\")",
         ]
+    );
+}
+
+#[test]
+fn the_newest_version_is_the_last_of_the_lineage_index() {
+    let lookup = Lookup::Newest {
+        lineage_id: uuid::Uuid::nil(),
+        at: Some(chrono::DateTime::UNIX_EPOCH),
+    };
+    let (sql, params) = storage::lookup(&NOTE, &lookup, &Marked);
+    assert!(
+        sql.ends_with(
+            "WHERE v.lineage_id = $1 AND v.created_at <= $2 \
+             ORDER BY v.created_at DESC, v.id DESC LIMIT 1"
+        ),
+        "{sql}"
+    );
+    assert_eq!(
+        params,
+        [storage::LookupParam::Lineage, storage::LookupParam::Time]
     );
 }
 

@@ -11,14 +11,29 @@ use sea_query::SqliteQueryBuilder;
 use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{CommitPlan, Error, Instrument, Result};
-use verso_sql::{LINKS_TABLE, LINK_COLUMNS, VERSION_COLUMNS};
+use verso_sql::VERSION_COLUMNS;
 
-/// One insert statement with its whole batch packed in one JSON parameter.
+/// One insert (or delete) statement with its whole batch packed in one
+/// JSON parameter.
 pub(crate) struct BatchInsert {
     sql: String,
     rows: String,
     row_count: u64,
     returns_ids: bool,
+    /// Whether the rows it affects count as rows written (inserts do).
+    counts_rows: bool,
+}
+
+impl BatchInsert {
+    fn new(sql: String, rows: BatchText, row_count: usize) -> Self {
+        BatchInsert {
+            sql,
+            rows: rows.finish(),
+            row_count: row_count as u64,
+            returns_ids: false,
+            counts_rows: true,
+        }
+    }
 }
 
 /// A query run before the inserts when the commit refuses to branch: does
@@ -36,7 +51,7 @@ pub(crate) struct PreparedCommit {
 }
 
 /// Turns a plan into its branch checks (when it refuses to branch), one
-/// insert per table and one for the links.
+/// insert per table, and the writes of the lists and heads.
 pub(crate) fn prepare(plan: &CommitPlan) -> Result<PreparedCommit> {
     let checks = if plan.refuse_branches {
         plan.forked_parents()
@@ -56,8 +71,9 @@ pub(crate) fn prepare(plan: &CommitPlan) -> Result<PreparedCommit> {
     })
 }
 
-/// One insert per table plus one for the links. A value SQLite cannot
-/// store is an `InvalidInput` naming the version.
+/// One insert per table, then one per shared table the plan writes to
+/// (lists, chunks, list changes, heads). A value SQLite cannot store is an
+/// `InvalidInput` naming the version.
 fn prepare_inserts(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
     let mut inserts = Vec::with_capacity(plan.batches.len() + 1);
     for batch in &plan.batches {
@@ -91,25 +107,77 @@ fn prepare_inserts(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
             rows: rows.finish(),
             row_count: batch.rows.len() as u64,
             returns_ids: true,
+            counts_rows: true,
         });
     }
-    if !plan.links.is_empty() {
+    if !plan.lists.is_empty() {
         let mut rows = BatchText::default();
-        for link in &plan.links {
+        for list in &plan.lists {
             rows.row();
-            rows.text(&uuid_text(&link.parent));
-            rows.text(&link.field);
-            rows.int(link.position);
-            rows.text(&uuid_text(&link.child));
-            rows.text(&link.child_type);
+            rows.text(&uuid_text(&list.parent));
+            rows.text(&list.field);
+            rows.text(&list.child_type);
+            rows.int(list.height);
+            rows.ids(&list.entries);
         }
-        inserts.push(BatchInsert {
-            sql: sql::insert_json_batch(LINKS_TABLE, &LINK_COLUMNS.map(|c| c.name), false),
-            rows: rows.finish(),
-            row_count: plan.links.len() as u64,
-            returns_ids: false,
-        });
+        inserts.push(BatchInsert::new(
+            sql::insert_lists(),
+            rows,
+            plan.lists.len(),
+        ));
     }
+    if !plan.chunks.is_empty() {
+        let mut rows = BatchText::default();
+        for chunk in &plan.chunks {
+            rows.row();
+            rows.text(&uuid_text(&chunk.id));
+            rows.int(chunk.height);
+            rows.ids(&chunk.entries);
+        }
+        inserts.push(BatchInsert::new(
+            sql::insert_chunks(),
+            rows,
+            plan.chunks.len(),
+        ));
+    }
+    if !plan.changes.is_empty() {
+        let mut rows = BatchText::default();
+        for change in &plan.changes {
+            rows.row();
+            rows.text(&uuid_text(&change.child));
+            rows.text(&uuid_text(&change.parent));
+            rows.text(&change.field);
+            rows.int(change.position);
+            rows.int(i64::from(change.added));
+        }
+        inserts.push(BatchInsert::new(
+            sql::insert_changes(),
+            rows,
+            plan.changes.len(),
+        ));
+    }
+    let mut replaced = BatchText::default();
+    let mut replaced_count = 0;
+    for (lineage, parent) in plan.replaced_heads() {
+        replaced.row();
+        replaced.text(&uuid_text(&lineage));
+        replaced.text(&uuid_text(&parent));
+        replaced_count += 1;
+    }
+    if replaced_count > 0 {
+        let mut delete = BatchInsert::new(sql::delete_heads(), replaced, replaced_count);
+        delete.counts_rows = false;
+        inserts.push(delete);
+    }
+    let mut heads = BatchText::default();
+    let mut head_count = 0;
+    for (lineage, ecs_id) in plan.new_heads() {
+        heads.row();
+        heads.text(&uuid_text(&lineage));
+        heads.text(&uuid_text(&ecs_id));
+        head_count += 1;
+    }
+    inserts.push(BatchInsert::new(sql::insert_heads(), heads, head_count));
     Ok(inserts)
 }
 
@@ -147,6 +215,7 @@ pub(crate) fn run(
             let mut statement = conn.prepare_cached(&insert.sql).map_err(db_error)?;
             let param = insert.rows.as_str();
             if insert.returns_ids {
+                instrument.rows_written(insert.row_count);
                 let mut rows = statement.query([param]).map_err(db_error)?;
                 while let Some(row) = rows.next().map_err(db_error)? {
                     let id: i64 = row.get(0).map_err(db_error)?;
@@ -156,9 +225,11 @@ pub(crate) fn run(
                     row_ids.insert(ecs_id, id);
                 }
             } else {
-                statement.execute([param]).map_err(db_error)?;
+                let affected = statement.execute([param]).map_err(db_error)?;
+                if insert.counts_rows {
+                    instrument.rows_written(affected as u64);
+                }
             }
-            instrument.rows_written(insert.row_count);
         }
         statement_number += 1;
         instrument.commit_statement(statement_number)?;

@@ -46,6 +46,36 @@ impl Dialect for Sqlite {
                 .take(),
         )
     }
+
+    fn param(&self, n: usize) -> String {
+        format!("?{n}")
+    }
+
+    fn in_ids(&self, column: &str, n: usize) -> String {
+        format!("{column} IN (SELECT value FROM json_each(?{n}))")
+    }
+
+    fn in_texts(&self, column: &str, n: usize) -> String {
+        self.in_ids(column, n)
+    }
+
+    /// A JSON array of UUID texts: readable with `json_each`, whose `key`
+    /// is the position.
+    fn id_list_type(&self) -> &'static str {
+        "JSON TEXT"
+    }
+
+    fn each_id(&self, list: &str, alias: &str) -> String {
+        format!("json_each({list}) AS {alias}")
+    }
+
+    fn keyed_table_suffix(&self) -> &'static str {
+        " WITHOUT ROWID"
+    }
+
+    fn recursion(&self) -> verso_sql::storage::Recursion {
+        verso_sql::storage::Recursion::Compound
+    }
 }
 
 #[cfg(test)]

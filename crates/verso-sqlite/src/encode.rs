@@ -67,6 +67,23 @@ impl BatchText {
         let _ = write!(self.text, "{value}");
     }
 
+    /// Appends a list of ids as a nested JSON array of UUID texts: what
+    /// `value->>N` hands to a list column as its JSON text.
+    pub(crate) fn ids(&mut self, ids: &[Uuid]) {
+        self.separator();
+        self.text.push('[');
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.text.push(',');
+            }
+            self.text.push('"');
+            self.text
+                .push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+            self.text.push('"');
+        }
+        self.text.push(']');
+    }
+
     /// Appends a `null` element.
     pub(crate) fn null(&mut self) {
         self.separator();

@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sea_query::SqliteQueryBuilder;
 use std::collections::HashMap;
 use verso_core::{ColumnType, EntityType, Error, Instrument, Result};
+use verso_sql::storage::{self, LEGACY_LINKS_TABLE};
 use verso_sql::{Dialect, VERSION_COLUMNS};
 
 /// Creates what is missing for `types`, after checking every existing table
@@ -21,6 +22,9 @@ pub(crate) fn ensure_tables(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db_error)?;
+    if existing_columns(&tx, instrument, LEGACY_LINKS_TABLE)?.is_some() {
+        return Err(Error::outdated_layout(LEGACY_LINKS_TABLE));
+    }
     instrument.query();
     let catalog = read_catalog(&tx, instrument)?;
     let mut work = Vec::new();
@@ -35,18 +39,13 @@ pub(crate) fn ensure_tables(
         match existing_columns(&tx, instrument, ty.table)? {
             None => {
                 work.push(verso_sql::entity_table(ty, &Sqlite).to_string(SqliteQueryBuilder));
-                work.extend(
-                    verso_sql::entity_indexes(ty)
-                        .iter()
-                        .map(|index| index.to_string(SqliteQueryBuilder)),
-                );
+                work.extend(storage::entity_index_statements(ty));
             }
             Some(existing) => work.extend(missing_columns(ty, &existing)?),
         }
     }
     // The shared tables, each created if missing.
-    work.push(verso_sql::links_table(&Sqlite).to_string(SqliteQueryBuilder));
-    work.push(verso_sql::links_child_index().to_string(SqliteQueryBuilder));
+    work.extend(storage::shared_tables(&Sqlite));
     work.push(verso_sql::catalog_table(&Sqlite).to_string(SqliteQueryBuilder));
     for statement in work {
         instrument.query();

@@ -20,7 +20,10 @@ mod encode;
 mod ensure;
 mod error;
 mod load;
+#[cfg(test)]
+mod query_plans;
 mod sql;
+mod upgrade;
 
 use async_trait::async_trait;
 use rusqlite::Connection;
@@ -28,8 +31,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, CommitPlan, Driver, EntityType, Error, Instrument, LineageSummary, LoadRequest,
-    LoadedRows, Result, RowMeta, TypeCounts, VersionQuery,
+    CatalogEntry, CommitPlan, Driver, EntityType, Error, GainedChild, Instrument, LineageSummary,
+    LoadRequest, LoadedRows, Lookup, Result, RowMeta, TypeCounts, UpgradeReport, VersionQuery,
 };
 
 /// A Verso store in an SQLite database file or in memory.
@@ -141,6 +144,29 @@ impl Driver for SqliteDriver {
             load::select_versions(conn, instrument, ty, &query)
         })
         .await
+    }
+
+    async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>> {
+        let lookup = lookup.clone();
+        self.with_connection(move |conn, instrument| load::lookup(conn, instrument, ty, &lookup))
+            .await
+    }
+
+    async fn gained_children(
+        &self,
+        ty: &'static EntityType,
+        lineage_id: Uuid,
+        field: &'static str,
+    ) -> Result<Vec<GainedChild>> {
+        self.with_connection(move |conn, instrument| {
+            load::gained_children(conn, instrument, ty, lineage_id, field)
+        })
+        .await
+    }
+
+    async fn upgrade(&self) -> Result<UpgradeReport> {
+        self.with_connection(|conn, instrument| upgrade::upgrade(conn, instrument))
+            .await
     }
 
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {

@@ -3,7 +3,7 @@
 use crate::census::has_catalog;
 use crate::decode::{parse_uuid, row_meta, stored_row};
 use crate::dialect::Sqlite;
-use crate::encode::uuid_text;
+use crate::encode::{timestamp_text, uuid_text};
 use crate::error::db_error;
 use crate::sql;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
@@ -11,10 +11,10 @@ use sea_query::SqliteQueryBuilder;
 use std::borrow::Cow;
 use uuid::Uuid;
 use verso_core::{
-    EntityType, Error, Instrument, LinkRow, LoadRequest, LoadedRows, Result, RowMeta,
-    VersionFilter, VersionQuery,
+    ChunkRow, EntityType, Error, GainedChild, Instrument, ListRow, LoadRequest, LoadedRows, Lookup,
+    Result, RowMeta, VersionFilter, VersionQuery,
 };
-use verso_sql::LINK_COLUMNS;
+use verso_sql::storage::{LookupParam, CHANGES_TABLE, CHUNKS_TABLE, LISTS_TABLE};
 
 pub(crate) fn id_array(ids: impl IntoIterator<Item = Uuid>) -> String {
     serde_json::Value::Array(
@@ -25,8 +25,8 @@ pub(crate) fn id_array(ids: impl IntoIterator<Item = Uuid>) -> String {
     .to_string()
 }
 
-/// Loads the roots, every link below them, then the children, one query per
-/// child type.
+/// Loads the roots, every list and chunk below them, then the children,
+/// one query per child type.
 pub(crate) fn load(
     conn: &Connection,
     instrument: &Instrument,
@@ -38,14 +38,7 @@ pub(crate) fn load(
     if loaded.rows.is_empty() {
         return Ok(loaded);
     }
-    instrument.query();
-    let mut statement = conn.prepare_cached(sql::LINK_CLOSURE).map_err(db_error)?;
-    let parent_types = serde_json::to_string(&request.parent_types())
-        .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e.to_string()))?;
-    let mut rows = statement.query([roots, parent_types]).map_err(db_error)?;
-    while let Some(row) = rows.next().map_err(db_error)? {
-        loaded.links.push(link_row(row)?);
-    }
+    walk_lists(conn, instrument, request, &roots, &mut loaded)?;
     for (ty, ids) in request.missing_children(&loaded)? {
         select_rows(conn, instrument, ty, &id_array(ids), &mut loaded)?;
     }
@@ -70,23 +63,158 @@ fn select_rows(
     Ok(())
 }
 
-fn link_row(row: &rusqlite::Row<'_>) -> Result<LinkRow> {
-    let text = |index: usize| -> Result<String> { row.get(index).map_err(db_error) };
-    let uuid = |index: usize| -> Result<Uuid> {
-        parse_uuid(&text(index)?).map_err(|detail| Error::Decode {
-            type_name: "verso_links".into(),
-            id: Uuid::nil(),
-            column: LINK_COLUMNS[index].name.into(),
-            detail,
-        })
-    };
-    Ok(LinkRow {
-        parent: uuid(0)?,
-        field: Cow::Owned(text(1)?),
-        position: row.get(2).map_err(db_error)?,
-        child: uuid(3)?,
-        child_type: Cow::Owned(text(4)?),
+/// Reads every list below the roots and every chunk below those lists.
+fn walk_lists(
+    conn: &Connection,
+    instrument: &Instrument,
+    request: &LoadRequest,
+    roots: &str,
+    loaded: &mut LoadedRows,
+) -> Result<()> {
+    instrument.query();
+    let mut statement = conn.prepare_cached(sql::walk_lists()).map_err(db_error)?;
+    let parent_types = serde_json::to_string(&request.parent_types())
+        .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e.to_string()))?;
+    let mut rows = statement.query([roots, &parent_types]).map_err(db_error)?;
+    while let Some(row) = rows.next().map_err(db_error)? {
+        let chunk_id: Option<String> = row.get(2).map_err(db_error)?;
+        let height: i64 = row.get(3).map_err(db_error)?;
+        let entries: String = row.get(4).map_err(db_error)?;
+        match chunk_id {
+            Some(id) => {
+                let id = list_uuid(CHUNKS_TABLE, Uuid::nil(), "chunk_id", &id)?;
+                let entries = id_list(CHUNKS_TABLE, id, &entries)?;
+                loaded.chunks.insert(
+                    id,
+                    ChunkRow {
+                        id,
+                        height,
+                        entries,
+                    },
+                );
+            }
+            None => {
+                let parent: String = row.get(0).map_err(db_error)?;
+                let parent = list_uuid(LISTS_TABLE, Uuid::nil(), "parent_ecs_id", &parent)?;
+                let field: String = row.get(1).map_err(db_error)?;
+                let child_type: String = row.get(5).map_err(db_error)?;
+                loaded.lists.push(ListRow {
+                    parent,
+                    field: Cow::Owned(field),
+                    child_type: Cow::Owned(child_type),
+                    height,
+                    entries: id_list(LISTS_TABLE, parent, &entries)?,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn list_uuid(table: &str, row: Uuid, column: &str, text: &str) -> Result<Uuid> {
+    parse_uuid(text).map_err(|detail| Error::Decode {
+        type_name: table.into(),
+        id: row,
+        column: column.into(),
+        detail,
     })
+}
+
+/// The ids of a list column: a JSON array of UUID texts.
+fn id_list(table: &str, row: Uuid, text: &str) -> Result<Vec<Uuid>> {
+    let texts: Vec<&str> = serde_json::from_str(text).map_err(|e| Error::Decode {
+        type_name: table.into(),
+        id: row,
+        column: "entries".into(),
+        detail: format!("not a JSON array of ids: {e}"),
+    })?;
+    texts
+        .into_iter()
+        .map(|t| list_uuid(table, row, "entries", t))
+        .collect()
+}
+
+/// The versions of `ty` a lookup finds.
+pub(crate) fn lookup(
+    conn: &Connection,
+    instrument: &Instrument,
+    ty: &'static EntityType,
+    lookup: &Lookup,
+) -> Result<Vec<RowMeta>> {
+    let (sql, params) = verso_sql::storage::lookup(ty, lookup, &Sqlite);
+    let values: Vec<rusqlite::types::Value> = params
+        .iter()
+        .map(|param| lookup_value(lookup, *param))
+        .collect();
+    instrument.query();
+    let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
+    let mut rows = statement
+        .query(params_from_iter(values))
+        .map_err(db_error)?;
+    let mut metas = Vec::new();
+    while let Some(row) = rows.next().map_err(db_error)? {
+        metas.push(row_meta(row, ty.name)?);
+    }
+    Ok(metas)
+}
+
+/// The value of one parameter of a lookup statement.
+fn lookup_value(lookup: &Lookup, param: LookupParam) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match (lookup, param) {
+        (
+            Lookup::Newest { lineage_id, .. }
+            | Lookup::Heads { lineage_id }
+            | Lookup::Versions { lineage_id, .. },
+            LookupParam::Lineage,
+        ) => V::Text(uuid_text(lineage_id)),
+        (Lookup::Ancestors { ecs_id }, LookupParam::Version) => V::Text(uuid_text(ecs_id)),
+        (Lookup::Containing { child, .. }, LookupParam::Child) => V::Text(uuid_text(child)),
+        (Lookup::Containing { field, .. }, LookupParam::Field) => V::Text(field.to_string()),
+        (Lookup::Newest { at: Some(at), .. }, LookupParam::Time) => V::Text(timestamp_text(at)),
+        (
+            Lookup::Versions {
+                after: Some((at, _)),
+                ..
+            },
+            LookupParam::Time,
+        ) => V::Text(timestamp_text(at)),
+        (
+            Lookup::Versions {
+                after: Some((_, id)),
+                ..
+            },
+            LookupParam::RowId,
+        ) => V::Integer(*id),
+        _ => V::Null,
+    }
+}
+
+/// The children the versions of a lineage gained in one field.
+pub(crate) fn gained_children(
+    conn: &Connection,
+    instrument: &Instrument,
+    ty: &'static EntityType,
+    lineage_id: Uuid,
+    field: &str,
+) -> Result<Vec<GainedChild>> {
+    instrument.query();
+    let sql = verso_sql::storage::gained_children(ty, &Sqlite);
+    let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
+    let mut rows = statement
+        .query(rusqlite::params![uuid_text(&lineage_id), field])
+        .map_err(db_error)?;
+    let mut gained = Vec::new();
+    while let Some(row) = rows.next().map_err(db_error)? {
+        let parent: String = row.get(0).map_err(db_error)?;
+        let child: String = row.get(1).map_err(db_error)?;
+        let parent = list_uuid(CHANGES_TABLE, Uuid::nil(), "parent_ecs_id", &parent)?;
+        gained.push(GainedChild {
+            parent,
+            child: list_uuid(CHANGES_TABLE, parent, "child_ecs_id", &child)?,
+        });
+    }
+    Ok(gained)
 }
 
 /// The versions of `ty` a query selects, oldest first.

@@ -1,9 +1,11 @@
-//! The statements only SQLite runs: batch inserts from one JSON parameter,
-//! the catalog upsert and the recursive walk over the links. The
+//! The statements only SQLite runs: batch inserts from one JSON parameter
+//! and the catalog upsert. The
 //! statements shared with the other SQL drivers come from [`verso_sql`].
 
 use crate::dialect::Sqlite;
 use sea_query::{Alias, Expr, Func, OnConflict, Query, SqliteQueryBuilder};
+use std::sync::OnceLock;
+use verso_sql::storage::{CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LISTS_TABLE};
 use verso_sql::{Dialect, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN};
 
 /// Upserts one catalog row: `?1` type name, `?2` table, `?3` definition.
@@ -44,17 +46,59 @@ pub(crate) fn insert_json_batch(table: &str, columns: &[&str], returning_ids: bo
     insert.to_string(SqliteQueryBuilder)
 }
 
-/// Every link below the parents in the JSON array bound as `?1`, following
-/// only children whose type (in the JSON array `?2`) has child fields.
-///
-/// Written out: sea-query can build a recursive CTE, but not more plainly
-/// than this text.
-pub(crate) const LINK_CLOSURE: &str = "\
-WITH RECURSIVE closure(parent_ecs_id, field, position, child_ecs_id, child_type) AS ( \
-    SELECT parent_ecs_id, field, position, child_ecs_id, child_type FROM verso_links \
-    WHERE parent_ecs_id IN (SELECT value FROM json_each(?1)) \
-    UNION \
-    SELECT l.parent_ecs_id, l.field, l.position, l.child_ecs_id, l.child_type \
-    FROM closure AS c JOIN verso_links AS l ON l.parent_ecs_id = c.child_ecs_id \
-    WHERE c.child_type IN (SELECT value FROM json_each(?2)) \
-) SELECT parent_ecs_id, field, position, child_ecs_id, child_type FROM closure";
+/// Inserts the list rows of a JSON batch (`parent_ecs_id, field,
+/// child_type, height, entries`).
+pub(crate) fn insert_lists() -> String {
+    insert_json_batch(
+        LISTS_TABLE,
+        &["parent_ecs_id", "field", "child_type", "height", "entries"],
+        false,
+    )
+}
+
+/// Inserts the chunks of a JSON batch (`chunk_id, height, entries`), each
+/// unless it is stored already: chunks are shared by content.
+pub(crate) fn insert_chunks() -> String {
+    insert_json_batch(CHUNKS_TABLE, &["chunk_id", "height", "entries"], false).replacen(
+        "INSERT INTO",
+        "INSERT OR IGNORE INTO",
+        1,
+    )
+}
+
+/// Inserts the list changes of a JSON batch (`child_ecs_id,
+/// parent_ecs_id, field, position, added`).
+pub(crate) fn insert_changes() -> String {
+    insert_json_batch(
+        CHANGES_TABLE,
+        &[
+            "child_ecs_id",
+            "parent_ecs_id",
+            "field",
+            "position",
+            "added",
+        ],
+        false,
+    )
+}
+
+/// Inserts the heads of a JSON batch (`lineage_id, ecs_id`).
+pub(crate) fn insert_heads() -> String {
+    insert_json_batch(HEADS_TABLE, &["lineage_id", "ecs_id"], false)
+}
+
+/// Deletes the heads of a JSON batch (`lineage_id, ecs_id`): versions that
+/// were just forked.
+pub(crate) fn delete_heads() -> String {
+    format!(
+        "DELETE FROM {HEADS_TABLE} WHERE (lineage_id, ecs_id) IN \
+         (SELECT value->>0, value->>1 FROM json_each(?1))"
+    )
+}
+
+/// The walk over the lists below a set of versions
+/// ([`verso_sql::storage::walk_lists`]), rendered once.
+pub(crate) fn walk_lists() -> &'static str {
+    static WALK: OnceLock<String> = OnceLock::new();
+    WALK.get_or_init(|| verso_sql::storage::walk_lists(&Sqlite))
+}

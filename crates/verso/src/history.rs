@@ -60,7 +60,7 @@ impl Store {
                 None => return Err(self.missing(ty.name, id).await),
             }
         }
-        let assembly = Assembly::new(&loaded);
+        let assembly = Assembly::new(&loaded)?;
         let (old_tree, new_tree) = (assembly.tree(old)?, assembly.tree(new)?);
         if old_tree.meta.lineage_id != new_tree.meta.lineage_id {
             return Err(Error::InvalidInput {
@@ -81,13 +81,7 @@ impl Store {
     /// Errors: [`Error::NotFound`] naming the lineage when it has no
     /// version yet at `time`, or none at all.
     pub async fn as_of<T: Entity>(&self, lineage_id: Uuid, time: DateTime<Utc>) -> Result<T> {
-        let versions = self.versions::<T>(lineage_id).await?;
-        let Some(then) = versions.iter().rev().find(|v| v.created_at <= time) else {
-            return Err(Error::NotFound {
-                type_name: T::entity_type().name.to_string(),
-                id: lineage_id,
-            });
-        };
+        let then = self.newest::<T>(lineage_id, Some(time)).await?;
         self.get(then.ecs_id).await
     }
 
@@ -117,8 +111,7 @@ impl Store {
         let Some(version) = self.driver.version(ty, old).await? else {
             return Err(self.missing(ty.name, old).await);
         };
-        let versions = self.versions::<T>(version.lineage_id).await?;
-        let head = versions.last().expect("versions is never empty").ecs_id;
+        let head = self.newest::<T>(version.lineage_id, None).await?.ecs_id;
         let [mut reverted, head]: [T; 2] = self
             .get_many::<T>(&[old, head])
             .await?

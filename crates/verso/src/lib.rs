@@ -52,6 +52,7 @@ mod open;
 mod read;
 mod store;
 mod trace;
+mod upgrade;
 
 pub use lineage::Versions;
 pub use store::Store;

@@ -1,12 +1,9 @@
 //! Queries across the versions of a lineage.
 
 use crate::Store;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
-use verso_core::{
-    reachable_types, Assembly, ColumnType, Entity, Error, LineageRef, LoadRequest, Ref, Result,
-    VersionFilter, VersionQuery,
-};
+use verso_core::{ColumnType, Entity, Error, LineageRef, Ref, Result, VersionFilter, VersionQuery};
 
 impl Store {
     /// The newest version of a referenced lineage.
@@ -124,55 +121,39 @@ impl Store {
                 id: lineage_id,
             });
         }
-        let versions = self.versions::<P>(lineage_id).await?;
-        let request = LoadRequest {
-            root_type: parent,
-            roots: versions.iter().map(|v| v.ecs_id).collect(),
-            types: reachable_types(parent),
-        };
-        let loaded = self.driver.load(&request).await?;
-
-        // Children in the order they first appear (versions oldest first,
-        // positions in order); per child lineage keep the newest version.
-        let version_rank: HashMap<Uuid, usize> = request
-            .roots
-            .iter()
-            .enumerate()
-            .map(|(rank, id)| (*id, rank))
-            .collect();
-        let mut links: Vec<_> = loaded
-            .links
-            .iter()
-            .filter(|l| l.field == field && version_rank.contains_key(&l.parent))
-            .collect();
-
-        links.sort_by_key(|l| (version_rank[&l.parent], l.position));
+        self.newest::<P>(lineage_id, None).await?;
+        let gained = self
+            .driver
+            .gained_children(parent, lineage_id, child_field.name)
+            .await?;
+        // Every child some version held was gained by it or by one of its
+        // ancestors: the gains, in order, are the children in the order
+        // they first appeared. Per child lineage keep the newest.
+        let mut ids: Vec<Uuid> = gained.iter().map(|g| g.child).collect();
+        let mut seen = HashSet::new();
+        ids.retain(|id| seen.insert(*id));
+        let children = self.get_many::<C>(&ids).await?;
         let mut order: Vec<Uuid> = Vec::new();
-        let mut newest: HashMap<Uuid, Uuid> = HashMap::new();
-        for link in links {
-            let Some(row) = loaded.rows.get(&link.child) else {
-                continue;
-            };
-            let lineage = row.meta.lineage_id;
-            match newest.get(&lineage).and_then(|id| loaded.rows.get(id)) {
+        let mut newest: HashMap<Uuid, usize> = HashMap::new();
+        for (index, child) in children.iter().enumerate() {
+            let meta = child.meta();
+            match newest.get(&meta.lineage_id()) {
                 None => {
-                    order.push(lineage);
-                    newest.insert(lineage, link.child);
+                    order.push(meta.lineage_id());
+                    newest.insert(meta.lineage_id(), index);
                 }
-                Some(kept)
-                    if (kept.meta.created_at, kept.meta.id)
-                        < (row.meta.created_at, row.meta.id) =>
-                {
-                    newest.insert(lineage, link.child);
+                Some(&kept) => {
+                    let kept = children[kept].meta();
+                    if (kept.created_at(), kept.id()) < (meta.created_at(), meta.id()) {
+                        newest.insert(meta.lineage_id(), index);
+                    }
                 }
-                Some(_) => {}
             }
         }
-        let mut assembly = Assembly::new(&loaded);
-        order
+        Ok(order
             .iter()
-            .map(|lineage| assembly.build::<C>(newest[lineage]))
-            .collect()
+            .map(|lineage| children[newest[lineage]].clone())
+            .collect())
     }
 }
 

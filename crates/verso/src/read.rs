@@ -2,7 +2,9 @@
 
 use crate::Store;
 use uuid::Uuid;
-use verso_core::{reachable_types, Assembly, Entity, Error, LoadRequest, Ref, Result, RowMeta};
+use verso_core::{
+    reachable_types, Assembly, Entity, Error, LoadRequest, Lookup, Ref, Result, RowMeta,
+};
 
 impl Store {
     /// The version `ecs_id` of a `T`, with its whole subtree as it was at
@@ -27,7 +29,7 @@ impl Store {
             types: reachable_types(ty),
         };
         let loaded = self.driver.load(&request).await?;
-        let mut assembly = Assembly::new(&loaded);
+        let mut assembly = Assembly::new(&loaded)?;
         let mut entities = Vec::with_capacity(ecs_ids.len());
         for &id in ecs_ids {
             if !loaded.rows.contains_key(&id) {
@@ -65,17 +67,7 @@ impl Store {
         self.ensure(ty).await?;
         let versions = self.driver.versions(ty, lineage_id).await?;
         if versions.is_empty() {
-            return Err(match self.driver.find_lineage_type(lineage_id).await? {
-                Some(actual) if actual != ty.name => Error::WrongType {
-                    expected: ty.name.to_string(),
-                    actual,
-                    id: lineage_id,
-                },
-                _ => Error::NotFound {
-                    type_name: ty.name.to_string(),
-                    id: lineage_id,
-                },
-            });
+            return Err(self.missing_lineage(ty.name, lineage_id).await?);
         }
         Ok(versions)
     }
@@ -91,60 +83,128 @@ impl Store {
         self.get_many(&ids).await
     }
 
-    /// The newest version of a lineage.
+    /// One page of a lineage's versions (metadata only), oldest first:
+    /// at most `limit` versions after `after` (the `(created_at, id)` of the
+    /// last version of the previous page; `None` for the first page).
+    /// Flat in the length of the lineage: each page is an index range.
+    pub async fn versions_page<T: Entity>(
+        &self,
+        lineage_id: Uuid,
+        after: Option<&RowMeta>,
+        limit: u64,
+    ) -> Result<Vec<RowMeta>> {
+        let ty = T::entity_type();
+        self.ensure(ty).await?;
+        let page = Lookup::Versions {
+            lineage_id,
+            after: after.map(|v| (v.created_at, v.id)),
+            limit: Some(limit),
+        };
+        self.driver.lookup(ty, &page).await
+    }
+
+    /// The newest version of a lineage (by `created_at`, then row id).
     pub async fn latest<T: Entity>(&self, lineage_id: Uuid) -> Result<T> {
-        let versions = self.versions::<T>(lineage_id).await?;
-        let newest = versions.last().expect("versions is never empty").ecs_id;
-        self.get(newest).await
+        let newest = self.newest::<T>(lineage_id, None).await?;
+        self.get(newest.ecs_id).await
+    }
+
+    /// Metadata of the newest version of a lineage created at or before
+    /// `at` (any time when `None`), answered by the lineage index.
+    ///
+    /// Errors: [`Error::NotFound`] naming the lineage when it has no such
+    /// version, [`Error::WrongType`] when the lineage is of another type.
+    pub(crate) async fn newest<T: Entity>(
+        &self,
+        lineage_id: Uuid,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<RowMeta> {
+        let ty = T::entity_type();
+        self.ensure(ty).await?;
+        let found = self
+            .driver
+            .lookup(ty, &Lookup::Newest { lineage_id, at })
+            .await?;
+        match found.into_iter().next() {
+            Some(newest) => Ok(newest),
+            None => Err(self.missing_lineage(ty.name, lineage_id).await?),
+        }
+    }
+
+    /// The error for a lineage `type_name`'s table does not hold.
+    async fn missing_lineage(&self, type_name: &str, lineage_id: Uuid) -> Result<Error> {
+        Ok(match self.driver.find_lineage_type(lineage_id).await? {
+            Some(actual) if actual != type_name => Error::WrongType {
+                expected: type_name.to_string(),
+                actual,
+                id: lineage_id,
+            },
+            _ => Error::NotFound {
+                type_name: type_name.to_string(),
+                id: lineage_id,
+            },
+        })
     }
 
     /// The leaves of a lineage's version tree (versions nobody forked from),
     /// oldest first. A lineage edited from two working copies of the same
-    /// version has two heads.
+    /// version has two heads. Answered by the heads index, whatever the
+    /// length of the lineage.
     pub async fn heads<T: Entity>(&self, lineage_id: Uuid) -> Result<Vec<T>> {
-        let versions = self.versions::<T>(lineage_id).await?;
-        let ids: Vec<Uuid> = heads_of(&versions);
+        let ty = T::entity_type();
+        self.ensure(ty).await?;
+        let heads = self
+            .driver
+            .lookup(ty, &Lookup::Heads { lineage_id })
+            .await?;
+        if heads.is_empty() {
+            return Err(self.missing_lineage(ty.name, lineage_id).await?);
+        }
+        let ids: Vec<Uuid> = heads.iter().map(|v| v.ecs_id).collect();
         self.get_many(&ids).await
     }
 
     /// Every earlier `ecs_id` on the path from the first version of its
     /// lineage to `ecs_id`, oldest first. Only `parent_id` is stored, so the
-    /// path costs no space per version; this reads the lineage's metadata.
+    /// path costs no space per version; it is walked by index, one step per
+    /// ancestor.
     pub async fn old_ids<T: Entity>(&self, ecs_id: Uuid) -> Result<Vec<Uuid>> {
         let ty = T::entity_type();
         self.ensure(ty).await?;
-        let Some(version) = self.driver.version(ty, ecs_id).await? else {
+        if self.driver.version(ty, ecs_id).await?.is_none() {
             return Err(self.missing(ty.name, ecs_id).await);
-        };
-        let versions = self.driver.versions(ty, version.lineage_id).await?;
-        Ok(ancestry(&versions, &version))
-    }
-}
-
-/// Versions no other version of the list was forked from.
-fn heads_of(versions: &[RowMeta]) -> Vec<Uuid> {
-    let parents: std::collections::HashSet<Uuid> =
-        versions.iter().filter_map(|v| v.parent_id).collect();
-    versions
-        .iter()
-        .filter(|v| !parents.contains(&v.ecs_id))
-        .map(|v| v.ecs_id)
-        .collect()
-}
-
-/// The ancestors of `version` within `versions`, oldest first.
-fn ancestry(versions: &[RowMeta], version: &RowMeta) -> Vec<Uuid> {
-    let parent_of: std::collections::HashMap<Uuid, Option<Uuid>> =
-        versions.iter().map(|v| (v.ecs_id, v.parent_id)).collect();
-    let mut path = Vec::new();
-    let mut next = version.parent_id;
-    while let Some(id) = next {
-        if path.len() > versions.len() {
-            break; // a parent cycle cannot be written by Verso; do not loop on one
         }
-        path.push(id);
-        next = parent_of.get(&id).copied().flatten();
+        let ancestors = self
+            .driver
+            .lookup(ty, &Lookup::Ancestors { ecs_id })
+            .await?;
+        Ok(ancestors.into_iter().map(|v| v.ecs_id).collect())
     }
-    path.reverse();
-    path
+
+    /// The versions of `P` whose child field `field` holds the version
+    /// `child`, oldest first: "which versions contain this message".
+    /// Answered through the list-change index, in time proportional to the
+    /// answer.
+    ///
+    /// Errors: [`Error::InvalidInput`] when `P` has no child field `field`.
+    pub async fn containing<P: Entity>(&self, field: &str, child: Uuid) -> Result<Vec<RowMeta>> {
+        let ty = P::entity_type();
+        self.ensure(ty).await?;
+        let Some(field) = ty.children.iter().find(|c| c.name == field) else {
+            return Err(Error::InvalidInput {
+                type_name: ty.name.to_string(),
+                id: child,
+                detail: format!("{} has no child field {field:?}", ty.name),
+            });
+        };
+        self.driver
+            .lookup(
+                ty,
+                &Lookup::Containing {
+                    field: field.name,
+                    child,
+                },
+            )
+            .await
+    }
 }

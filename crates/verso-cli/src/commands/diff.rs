@@ -27,7 +27,7 @@ pub async fn run(
         )));
     }
     let loaded = database.load(ty, vec![old, new]).await?;
-    let assembly = Assembly::new(&loaded);
+    let assembly = Assembly::new(&loaded)?;
     let diff = diff(&assembly.tree(old)?, &assembly.tree(new)?);
     if as_json {
         return Ok(json::to_text(&json::diff(&diff)));

@@ -6,6 +6,7 @@ mod log;
 mod show;
 mod tree;
 mod types;
+mod upgrade;
 
 use crate::cli::{Cli, Command};
 use crate::database::Database;
@@ -14,9 +15,15 @@ use crate::render::Style;
 
 /// Runs the command the command line names, on the database it names.
 pub async fn run(cli: Cli, style: Style) -> Result<String, Failure> {
-    let database = Database::open(cli.database()).await?;
     let json = cli.json;
+    if let Command::Upgrade = cli.command {
+        // The one command that writes, and that must work on a database
+        // the others cannot read yet.
+        return upgrade::run(cli.database(), json, style).await;
+    }
+    let database = Database::open(cli.database()).await?;
     match cli.command {
+        Command::Upgrade => unreachable!("run above"),
         Command::Types => types::run(&database, json, style).await,
         Command::Lineages { type_name } => lineages::run(&database, &type_name, json, style).await,
         Command::Log { id } => log::run(&database, id, json, style).await,

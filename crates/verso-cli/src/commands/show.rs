@@ -22,7 +22,7 @@ pub async fn run(
         }
     };
     let loaded = database.load(ty, vec![version]).await?;
-    let tree = Assembly::new(&loaded).tree(version)?;
+    let tree = Assembly::new(&loaded)?.tree(version)?;
     if as_json {
         return Ok(json::to_text(&json::version_tree(&tree)));
     }

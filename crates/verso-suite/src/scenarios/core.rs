@@ -271,7 +271,11 @@ pub async fn a_message_shared_by_two_threads_is_stored_once(store: &Store) {
         ["ChatMessage", "ChatThread"],
         "only the new message and the thread"
     );
-    assert_eq!(cost.rows_written, 2 + 2, "two versions and two links");
+    assert_eq!(
+        cost.rows_written,
+        2 + 2 + 1 + 2,
+        "two versions, their heads, the thread's list and the two children it gained"
+    );
     assert_eq!(
         first.history[0].meta, second.history[0].meta,
         "the same version, same row"
@@ -433,25 +437,133 @@ pub async fn loading_costs_the_same_queries_for_any_size(store: &Store) {
     }
     assert_eq!(costs[0], costs[1], "{costs:?}");
     assert_eq!(costs[1], costs[2], "{costs:?}");
-    assert!(costs[0] <= 3, "root, links, messages: {costs:?}");
+    assert!(costs[0] <= 3, "root, lists, messages: {costs:?}");
 }
 
 pub async fn editing_one_message_costs_the_same_statements_for_any_size(store: &Store) {
-    let mut costs = Vec::new();
+    let mut statements = Vec::new();
+    let mut rows = Vec::new();
     for n in [10, 1_000, 10_000] {
         let mut thread = stored_thread(store, n).await;
         thread.history[n / 2].content = "edited".into();
         let (cost, report) = cost!(store, store.commit(&mut thread).await.unwrap());
         assert_eq!(report.forked.len(), 2);
-        assert_eq!(
-            cost.rows_written as usize,
-            2 + n,
-            "two versions and the new thread's links"
-        );
-        costs.push(cost.statements);
+        statements.push(cost.statements);
+        rows.push(cost.rows_written);
     }
-    assert_eq!(costs[0], costs[1], "{costs:?}");
-    assert_eq!(costs[1], costs[2], "{costs:?}");
+    // Two versions, their heads, the thread's list row, the message it
+    // gained and the one it lost: 7 rows; then one new chunk per level of
+    // the list's chunk tree (a list of 10 may sit in its row).
+    assert!(rows[0] >= 7 && rows[2] <= 7 + 8, "rows written: {rows:?}");
+    assert!(
+        rows[2] <= 3 * rows[0],
+        "rows written grow with the change: {rows:?}"
+    );
+    assert_eq!(statements[1], statements[2], "{statements:?}");
+    assert!(
+        statements[2] <= statements[0] + 1,
+        "at most the chunks' insert more: {statements:?}"
+    );
+}
+
+pub async fn appending_to_a_long_thread_writes_a_bounded_number_of_rows(store: &Store) {
+    let mut rows = Vec::new();
+    for n in [10, 1_000, 10_000] {
+        let mut thread = stored_thread(store, n).await;
+        let mut most = 0;
+        for turn in 0..5 {
+            thread
+                .history
+                .push(ChatMessage::new(MessageRole::User, &format!("turn {turn}")));
+            let (cost, _) = cost!(store, store.commit(&mut thread).await.unwrap());
+            most = most.max(cost.rows_written);
+        }
+        rows.push(most);
+        let loaded: ChatThread = store.get(thread.meta.ecs_id()).await.unwrap();
+        assert_eq!(loaded, thread, "the grown thread reads back whole");
+    }
+    // Two versions, their heads, the list row, the gained message: 6 rows,
+    // plus the chunks on the list's right edge (one per level at most,
+    // sometimes two where a chunk splits).
+    assert!(
+        rows.iter().all(|&r| (6..=6 + 8).contains(&r)),
+        "rows written: {rows:?}"
+    );
+}
+
+pub async fn the_versions_holding_a_child_are_found_by_index(store: &Store) {
+    let mut thread = stored_thread(store, 3).await;
+    let kept = thread.history[0].meta.ecs_id();
+    let dropped = thread.history[2].meta.ecs_id();
+    let first = thread.meta.ecs_id();
+    thread.name = "renamed".into();
+    store.commit(&mut thread).await.unwrap();
+    let second = thread.meta.ecs_id();
+    thread.history.pop();
+    store.commit(&mut thread).await.unwrap();
+    let third = thread.meta.ecs_id();
+    let mut branch: ChatThread = store.get(first).await.unwrap();
+    branch.name = "branch".into();
+    store.commit(&mut branch).await.unwrap();
+    let mut elsewhere = ChatThread::new("elsewhere", vec![thread.history[0].clone()]);
+    store.commit(&mut elsewhere).await.unwrap();
+
+    let ids = |versions: Vec<verso::RowMeta>| versions.iter().map(|v| v.ecs_id).collect::<Vec<_>>();
+    let holding_kept = store
+        .containing::<ChatThread>("history", kept)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(holding_kept),
+        [
+            first,
+            second,
+            third,
+            branch.meta.ecs_id(),
+            elsewhere.meta.ecs_id()
+        ]
+    );
+    let holding_dropped = store
+        .containing::<ChatThread>("history", dropped)
+        .await
+        .unwrap();
+    assert_eq!(ids(holding_dropped), [first, second, branch.meta.ecs_id()]);
+    assert!(matches!(
+        store.containing::<ChatThread>("nothing", kept).await,
+        Err(Error::InvalidInput { .. })
+    ));
+}
+
+pub async fn a_long_lineage_is_read_page_by_page(store: &Store) {
+    let mut thread = stored_thread(store, 1).await;
+    for turn in 0..24 {
+        thread.name = format!("turn {turn}");
+        store.commit(&mut thread).await.unwrap();
+    }
+    let lineage = thread.meta.lineage_id();
+    let all = store.versions::<ChatThread>(lineage).await.unwrap();
+    assert_eq!(all.len(), 25);
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .versions_page::<ChatThread>(lineage, after.as_ref(), 10)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 10);
+        after = page.last().cloned();
+        paged.extend(page);
+    }
+    assert_eq!(paged, all);
+    let ancestry = store
+        .old_ids::<ChatThread>(thread.meta.ecs_id())
+        .await
+        .unwrap();
+    let expected: Vec<_> = all[..24].iter().map(|v| v.ecs_id).collect();
+    assert_eq!(ancestry, expected);
 }
 
 pub async fn lineage_latest_and_heads_follow_the_version_tree(store: &Store) {

@@ -339,8 +339,8 @@ pub async fn the_catalog_reads_a_store_without_its_rust_types(store: &Store) {
         })
         .await
         .unwrap();
-    let tree = Assembly::new(&untyped).tree(id).unwrap();
-    assert_eq!(tree, Assembly::new(&typed).tree(id).unwrap());
+    let tree = Assembly::new(&untyped).unwrap().tree(id).unwrap();
+    assert_eq!(tree, Assembly::new(&typed).unwrap().tree(id).unwrap());
     assert_eq!(tree.children_of("history").len(), 2);
     assert_eq!(tree.children_of("tools").len(), 1);
 

@@ -1,0 +1,299 @@
+//! How a version's child list is stored: a content-defined chunk tree
+//! whose unchanged parts are shared between versions (`docs/storage.md`).
+//!
+//! A list of child ids is cut into chunks ([`chunker`]); the ids of those
+//! chunks form the next level up, cut the same way, until a level is one
+//! chunk long. That top level is the list's *root*, stored inline in the
+//! version's [`ListRow`]; every level below it is stored as
+//! [`ChunkRow`]s, addressed by the hash of their content. A new version of
+//! a parent writes its list row and the few chunks its change touched:
+//! about one chunk per level. Equal lists (a shared subtree, a revert, two
+//! lineages with the same children) have equal chunks, stored once.
+//!
+//! Which children a version gained or lost against the version it was
+//! forked from is kept as [`ListChange`] rows: what answers "which
+//! versions contain this child" through an index.
+
+pub mod chunker;
+pub mod upgrade;
+
+use crate::error::{Error, Result};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// One stored chunk of a list below its root (`verso_chunks`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkRow {
+    /// Hash of the chunk's height and entries (a version 8 UUID).
+    pub id: Uuid,
+    /// 0 for a leaf, whose entries are child version ids; otherwise the
+    /// entries are ids of chunks of height `height - 1`.
+    pub height: i64,
+    /// The entries, in order.
+    pub entries: Vec<Uuid>,
+}
+
+/// The child list of one version's child field (`verso_lists`): the root of
+/// its chunk tree, inline. An empty list has no row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRow {
+    /// The version holding the list.
+    pub parent: Uuid,
+    /// The parent's child field.
+    pub field: Cow<'static, str>,
+    /// The entity type of the children.
+    pub child_type: Cow<'static, str>,
+    /// Height of the root: 0 when `entries` are the children themselves.
+    pub height: i64,
+    /// The root's entries: child ids (height 0) or chunk ids of height
+    /// `height - 1`.
+    pub entries: Vec<Uuid>,
+}
+
+/// A child that a version's list gained or lost against the version it was
+/// forked from (`verso_list_changes`); a first version gains all its
+/// children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListChange {
+    /// The new version holding the list.
+    pub parent: Uuid,
+    /// The parent's child field.
+    pub field: Cow<'static, str>,
+    /// The child version gained or lost.
+    pub child: Uuid,
+    /// Its first position in the new list (gained) or the old one (lost).
+    pub position: i64,
+    /// Gained (`true`) or lost (`false`).
+    pub added: bool,
+}
+
+/// The chunk tree of one list, kept with a loaded or committed version so
+/// that the next commit writes only the chunks it does not share.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChunkedList {
+    /// Height of the root.
+    height: usize,
+    /// The root's entries.
+    root: Vec<Uuid>,
+    /// `levels[h]`: the ids of the chunks of height `h`, in order, for
+    /// every `h` below the root.
+    levels: Vec<Vec<Uuid>>,
+}
+
+/// A list cut into its chunk tree: the shape and the chunks that make it.
+#[derive(Debug, Clone)]
+pub struct BuiltList {
+    /// The tree.
+    pub shape: Arc<ChunkedList>,
+    /// Every chunk below the root, each once.
+    pub chunks: Vec<ChunkRow>,
+}
+
+impl ChunkedList {
+    /// Cuts `children` into its chunk tree.
+    pub fn build(children: &[Uuid]) -> BuiltList {
+        let mut chunks = Vec::new();
+        let mut levels = Vec::new();
+        let mut sequence: Vec<Uuid> = children.to_vec();
+        let mut height = 0;
+        loop {
+            let lengths = chunker::cut(&sequence, height);
+            if lengths.len() <= 1 {
+                break;
+            }
+            let mut parents = Vec::with_capacity(lengths.len());
+            let mut start = 0;
+            for length in lengths {
+                let entries = &sequence[start..start + length];
+                let id = chunk_id(height, entries);
+                chunks.push(ChunkRow {
+                    id,
+                    height: height as i64,
+                    entries: entries.to_vec(),
+                });
+                parents.push(id);
+                start += length;
+            }
+            levels.push(parents.clone());
+            sequence = parents;
+            height += 1;
+        }
+        // Equal chunks within one list (a repeated run of children) are
+        // written once.
+        let mut seen = HashSet::with_capacity(chunks.len());
+        chunks.retain(|c| seen.insert(c.id));
+        BuiltList {
+            shape: Arc::new(ChunkedList {
+                height,
+                root: sequence,
+                levels,
+            }),
+            chunks,
+        }
+    }
+
+    /// Rebuilds the tree of a stored list from its row and its chunks, and
+    /// returns the children in order with it.
+    ///
+    /// Errors: a chunk missing from `chunks`, or of the wrong height, is a
+    /// [`Error::Decode`] naming the parent, the field and the chunk.
+    pub fn read(list: &ListRow, chunks: &HashMap<Uuid, ChunkRow>) -> Result<(Vec<Uuid>, Self)> {
+        let height = usize::try_from(list.height)
+            .map_err(|_| broken(list, format!("list height {} is negative", list.height)))?;
+        let mut levels = vec![Vec::new(); height];
+        let mut sequence = list.entries.clone();
+        for h in (0..height).rev() {
+            let mut below = Vec::with_capacity(sequence.len() * chunker::PATTERN_ONE_IN as usize);
+            for id in &sequence {
+                let chunk = chunks
+                    .get(id)
+                    .ok_or_else(|| broken(list, format!("chunk {id} is missing")))?;
+                if chunk.height != h as i64 {
+                    return Err(broken(
+                        list,
+                        format!(
+                            "chunk {id} has height {} where {h} was expected",
+                            chunk.height
+                        ),
+                    ));
+                }
+                below.extend_from_slice(&chunk.entries);
+            }
+            levels[h] = std::mem::replace(&mut sequence, below);
+        }
+        let shape = ChunkedList {
+            height,
+            root: list.entries.clone(),
+            levels,
+        };
+        Ok((sequence, shape))
+    }
+
+    /// Height of the root (0: the root holds the children).
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The root's entries.
+    pub fn root(&self) -> &[Uuid] {
+        &self.root
+    }
+
+    /// Whether the tree holds the chunk `id` below its root.
+    pub fn holds_chunk(&self, id: &Uuid) -> bool {
+        // Chunk ids of one level are few (a sixteenth of the level below),
+        // so a scan of the level the chunk could sit in is cheap enough for
+        // the handful of new chunks a commit checks.
+        self.levels.iter().any(|level| level.contains(id))
+    }
+
+    /// Every chunk id below the root, level by level.
+    pub fn chunk_ids(&self) -> impl Iterator<Item = &Uuid> {
+        self.levels.iter().flatten()
+    }
+}
+
+/// The id of a chunk: the first 16 bytes of the BLAKE3 hash of its height
+/// and entries, as a version 8 UUID.
+pub fn chunk_id(height: usize, entries: &[Uuid]) -> Uuid {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"verso-chunk");
+    hasher.update(&(height as u64).to_le_bytes());
+    for entry in entries {
+        hasher.update(entry.as_bytes());
+    }
+    let hash = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash.as_bytes()[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// The children `new` gained and lost against `old`, each child once (a
+/// list's membership is a set: a child listed twice is gained once).
+/// `field` is a type's static field name (a commit) or a name read from
+/// the database (an [`upgrade`]).
+pub fn changes(
+    parent: Uuid,
+    field: impl Into<Cow<'static, str>>,
+    old: &[Uuid],
+    new: &[Uuid],
+    into: &mut Vec<ListChange>,
+) {
+    // Most commits change a few entries of long lists: compare only the
+    // part between the common prefix and the common suffix.
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let old_middle = &old[prefix..old.len() - suffix];
+    let new_middle = &new[prefix..new.len() - suffix];
+    if old_middle.is_empty() && new_middle.is_empty() {
+        return;
+    }
+    let field = field.into();
+    let in_old = Membership::new(old, new_middle.len());
+    let in_new = Membership::new(new, old_middle.len());
+    let mut reported = HashSet::new();
+    for (offset, child) in new_middle.iter().enumerate() {
+        if !in_old.contains(child) && reported.insert(*child) {
+            into.push(ListChange {
+                parent,
+                field: field.clone(),
+                child: *child,
+                position: (prefix + offset) as i64,
+                added: true,
+            });
+        }
+    }
+    for (offset, child) in old_middle.iter().enumerate() {
+        if !in_new.contains(child) && reported.insert(*child) {
+            into.push(ListChange {
+                parent,
+                field: field.clone(),
+                child: *child,
+                position: (prefix + offset) as i64,
+                added: false,
+            });
+        }
+    }
+}
+
+/// Membership in a list, asked `queries` times: a scan for a few
+/// questions (an edit asks one or two), a hash set for many.
+enum Membership<'a> {
+    Scan(&'a [Uuid]),
+    Set(HashSet<&'a Uuid>),
+}
+
+impl<'a> Membership<'a> {
+    fn new(list: &'a [Uuid], queries: usize) -> Self {
+        if queries <= 16 {
+            Membership::Scan(list)
+        } else {
+            Membership::Set(list.iter().collect())
+        }
+    }
+    fn contains(&self, id: &Uuid) -> bool {
+        match self {
+            Membership::Scan(list) => list.contains(id),
+            Membership::Set(set) => set.contains(id),
+        }
+    }
+}
+
+fn broken(list: &ListRow, detail: String) -> Error {
+    Error::Decode {
+        type_name: "verso_lists".into(),
+        id: list.parent,
+        column: list.field.to_string(),
+        detail,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,227 @@
+//! Every lookup and the load's walk are answered by an index: their query
+//! plans search, never scan, the tables that grow with the history.
+
+use crate::dialect::Sqlite;
+use crate::SqliteDriver;
+use rusqlite::Connection;
+use uuid::Uuid;
+use verso_core::{ChildField, ChildKind, Column, ColumnType, Driver, EntityType, Lookup, TypeRef};
+use verso_sql::storage;
+
+static NOTE: EntityType = EntityType {
+    name: "Note",
+    table: "notes",
+    columns: &[
+        Column {
+            name: "body",
+            ty: ColumnType::Text,
+            nullable: false,
+            references: None,
+        },
+        Column {
+            name: "reply_to",
+            ty: ColumnType::Uuid,
+            nullable: true,
+            references: Some(TypeRef::Named("Note")),
+        },
+    ],
+    children: &[ChildField {
+        name: "notes",
+        kind: ChildKind::Many,
+        target: TypeRef::Named("Note"),
+    }],
+    variants: &[],
+};
+
+/// A file database with the tables of [`NOTE`], and a second connection
+/// to it for `EXPLAIN QUERY PLAN`.
+async fn database() -> (tempfile_path::TempPath, Connection) {
+    let path = tempfile_path::TempPath::new();
+    let driver = SqliteDriver::open(path.path()).unwrap();
+    driver.ensure_tables(&[&NOTE]).await.unwrap();
+    let conn = Connection::open(path.path()).unwrap();
+    (path, conn)
+}
+
+/// The plan's detail lines.
+fn plan(conn: &Connection, sql: &str, params: usize) -> Vec<String> {
+    let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let nulls = vec![rusqlite::types::Value::Null; params];
+    statement
+        .query_map(rusqlite::params_from_iter(nulls), |row| {
+            row.get::<_, String>(3)
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+/// No table that grows with the history is scanned; `expected` indexes
+/// are searched.
+fn assert_indexed(lines: &[String], expected: &[&str]) {
+    let grows = [
+        "notes",
+        storage::LISTS_TABLE,
+        storage::CHUNKS_TABLE,
+        storage::CHANGES_TABLE,
+        storage::HEADS_TABLE,
+    ];
+    for line in lines {
+        let scanned = line
+            .strip_prefix("SCAN ")
+            .map(|rest| rest.split_whitespace().next().unwrap_or(""));
+        assert!(
+            !scanned
+                .is_some_and(|t| grows.contains(&t) || ["v", "s", "h", "c", "l", "x"].contains(&t)),
+            "a scan in {lines:#?}"
+        );
+    }
+    for index in expected {
+        assert!(
+            lines.iter().any(|l| l.contains(index)),
+            "{index} unused in {lines:#?}"
+        );
+    }
+}
+
+fn lookups() -> Vec<(Lookup, &'static [&'static str])> {
+    let id = Uuid::nil();
+    vec![
+        (
+            Lookup::Newest {
+                lineage_id: id,
+                at: None,
+            },
+            &["notes_lineage_idx"],
+        ),
+        (
+            Lookup::Newest {
+                lineage_id: id,
+                at: Some(chrono::DateTime::UNIX_EPOCH),
+            },
+            &["notes_lineage_idx"],
+        ),
+        (
+            Lookup::Heads { lineage_id: id },
+            &["PRIMARY KEY", "notes_ecs_id_key"],
+        ),
+        (Lookup::Ancestors { ecs_id: id }, &["notes_ecs_id_key"]),
+        (
+            Lookup::Versions {
+                lineage_id: id,
+                after: Some((chrono::DateTime::UNIX_EPOCH, 1)),
+                limit: Some(50),
+            },
+            &["notes_lineage_idx"],
+        ),
+        (
+            Lookup::Containing {
+                field: "notes",
+                child: id,
+            },
+            &["PRIMARY KEY", "notes_parent_id_idx", "notes_ecs_id_key"],
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_lookup_searches_an_index() {
+    let (_path, conn) = database().await;
+    for (lookup, indexes) in lookups() {
+        let (sql, params) = storage::lookup(&NOTE, &lookup, &Sqlite);
+        assert_indexed(&plan(&conn, &sql, params.len()), indexes);
+    }
+    let gained = storage::gained_children(&NOTE, &Sqlite);
+    assert_indexed(
+        &plan(&conn, &gained, 2),
+        &["notes_lineage_idx", "verso_list_changes_parent_idx"],
+    );
+}
+
+#[tokio::test]
+async fn the_walk_searches_lists_and_chunks_by_key() {
+    let (_path, conn) = database().await;
+    let lines = plan(&conn, crate::sql::walk_lists(), 2);
+    assert_indexed(&lines, &["PRIMARY KEY (parent_ecs_id=?)", "(chunk_id=?)"]);
+}
+
+#[tokio::test]
+async fn the_branch_check_and_referencing_search_their_indexes() {
+    let (_path, conn) = database().await;
+    let forks = verso_sql::forks_of(&NOTE, &Sqlite).to_string(sea_query::SqliteQueryBuilder);
+    assert_indexed(&plan(&conn, &forks, 1), &["notes_parent_id_idx"]);
+}
+
+/// A temporary database file, removed on drop.
+mod tempfile_path {
+    use std::path::{Path, PathBuf};
+
+    pub struct TempPath(PathBuf);
+
+    impl TempPath {
+        pub fn new() -> Self {
+            let name = format!("verso-plans-{}.db", uuid::Uuid::new_v4());
+            TempPath(std::env::temp_dir().join(name))
+        }
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempPath {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_documented_query_lists_children_in_order() {
+    use verso_core::{ChunkedList, CommitPlan, ListRow, NewVersion, TableBatch};
+    let (path, conn) = database().await;
+    let driver = SqliteDriver::open(path.path()).unwrap();
+    let parent = Uuid::new_v4();
+    let children: Vec<Uuid> = (0..3_000).map(|_| Uuid::new_v4()).collect();
+    let built = ChunkedList::build(&children);
+    assert!(
+        built.shape.height() >= 2,
+        "a list deep enough to test the order"
+    );
+    let plan = CommitPlan {
+        batches: vec![TableBatch {
+            entity_type: &NOTE,
+            rows: vec![NewVersion {
+                ecs_id: parent,
+                lineage_id: Uuid::new_v4(),
+                parent_id: None,
+                created_at: chrono::Utc::now(),
+                values: vec![
+                    verso_core::Value::Text("root".into()),
+                    verso_core::Value::Null,
+                ],
+            }],
+        }],
+        lists: vec![ListRow {
+            parent,
+            field: "notes".into(),
+            child_type: "Note".into(),
+            height: built.shape.height() as i64,
+            entries: built.shape.root().to_vec(),
+        }],
+        chunks: built.chunks,
+        ..CommitPlan::default()
+    };
+    driver.commit(&plan).await.unwrap();
+    let sql = storage::children_in_order(&Sqlite);
+    let mut statement = conn.prepare(&sql).unwrap();
+    let listed: Vec<Uuid> = statement
+        .query_map(rusqlite::params![parent.to_string(), "notes"], |row| {
+            row.get::<_, String>(0)
+        })
+        .unwrap()
+        .map(|id| id.unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(listed, children);
+}
