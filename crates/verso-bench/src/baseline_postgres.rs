@@ -226,37 +226,41 @@ impl PostgresBaseline {
 
         let messages = &pending.messages;
         let column = |f: fn(&PlainMessage) -> Uuid| messages.iter().map(f).collect::<Vec<_>>();
-        let rows = sqlx::query(INSERT_MESSAGES)
-            .bind(column(|m| m.version.ecs_id))
-            .bind(column(|m| m.version.lineage_id))
-            .bind(
-                messages
-                    .iter()
-                    .map(|m| m.version.parent_id)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                messages
-                    .iter()
-                    .map(|m| m.version.created_at)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(messages.iter().map(|m| m.role.as_str()).collect::<Vec<_>>())
-            .bind(
-                messages
-                    .iter()
-                    .map(|m| m.content.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                messages
-                    .iter()
-                    .map(|m| m.parent_message)
-                    .collect::<Vec<_>>(),
-            )
-            .fetch_all(&mut *tx)
-            .await?;
-        statements += 1;
+        let rows = if messages.is_empty() {
+            Vec::new()
+        } else {
+            statements += 1;
+            sqlx::query(INSERT_MESSAGES)
+                .bind(column(|m| m.version.ecs_id))
+                .bind(column(|m| m.version.lineage_id))
+                .bind(
+                    messages
+                        .iter()
+                        .map(|m| m.version.parent_id)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    messages
+                        .iter()
+                        .map(|m| m.version.created_at)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(messages.iter().map(|m| m.role.as_str()).collect::<Vec<_>>())
+                .bind(
+                    messages
+                        .iter()
+                        .map(|m| m.content.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    messages
+                        .iter()
+                        .map(|m| m.parent_message)
+                        .collect::<Vec<_>>(),
+                )
+                .fetch_all(&mut *tx)
+                .await?
+        };
         let mut ids = HashMap::with_capacity(rows.len());
         for row in rows {
             ids.insert(row.try_get::<Uuid, _>(1)?, row.try_get::<i64, _>(0)?);

@@ -236,15 +236,19 @@ impl Site {
         }
     }
 
-    /// Removes the database (the SQLite directory; the PostgreSQL schema
-    /// unless `VERSO_BENCH_KEEP_SCHEMA` is set).
+    /// Removes the database (the SQLite directory, the PostgreSQL schema)
+    /// unless `VERSO_BENCH_KEEP_SCHEMA` is set.
     pub async fn close(self) {
         let Site { store, place, .. } = self;
         drop(store);
         match place {
             #[cfg(feature = "sqlite")]
-            Place::File { dir, path: _ } => {
-                let _ = std::fs::remove_dir_all(dir);
+            Place::File { dir, path } => {
+                if std::env::var_os("VERSO_BENCH_KEEP_SCHEMA").is_some() {
+                    eprintln!("kept {} (VERSO_BENCH_KEEP_SCHEMA is set)", path.display());
+                } else {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
             }
             #[cfg(feature = "postgres")]
             Place::Schema { url, schema } => {

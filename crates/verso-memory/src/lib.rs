@@ -211,8 +211,10 @@ impl State {
                     for entry in entries {
                         if height > 0 {
                             if let Some(chunk) = self.chunks.get(&entry) {
-                                if !loaded.chunks.contains_key(&entry) {
-                                    loaded.chunks.insert(entry, chunk.clone());
+                                if let std::collections::hash_map::Entry::Vacant(slot) =
+                                    loaded.chunks.entry(entry)
+                                {
+                                    slot.insert(chunk.clone());
                                     nodes.push((chunk.height, chunk.entries.clone()));
                                 }
                             }
@@ -396,8 +398,8 @@ impl Driver for MemoryDriver {
         }
         let mut new_chunks = 0;
         for chunk in &plan.chunks {
-            if !state.chunks.contains_key(&chunk.id) {
-                state.chunks.insert(chunk.id, chunk.clone());
+            if let std::collections::hash_map::Entry::Vacant(slot) = state.chunks.entry(chunk.id) {
+                slot.insert(chunk.clone());
                 new_chunks += 1;
             }
         }
@@ -516,8 +518,7 @@ impl Driver for MemoryDriver {
         let rows: Vec<&StoredRow> = match lookup {
             Lookup::Newest { lineage_id, at } => lineage(lineage_id)
                 .into_iter()
-                .filter(|row| at.is_none_or(|at| row.meta.created_at <= at))
-                .next_back()
+                .rfind(|row| at.is_none_or(|at| row.meta.created_at <= at))
                 .into_iter()
                 .collect(),
             Lookup::Heads { lineage_id } => lineage(lineage_id)

@@ -165,8 +165,7 @@ impl Driver for SqliteDriver {
     }
 
     async fn upgrade(&self) -> Result<UpgradeReport> {
-        self.with_connection(|conn, instrument| upgrade::upgrade(conn, instrument))
-            .await
+        self.with_connection(upgrade::upgrade).await
     }
 
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {
