@@ -73,26 +73,11 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 impl PostgresBaseline {
     /// Connects to `url` with every pooled connection's `search_path` set
-    /// to `schema` (where Verso's tables are), and JIT off as Verso's
-    /// driver has it.
+    /// to `schema` (where Verso's tables are), with JIT off as Verso's
+    /// driver has it, and the settings of [`session_settings`].
     pub async fn connect(url: &str, schema: &str) -> Result<Self, Error> {
-        let set_path = format!(
-            "SET search_path TO \"{}\"; SET jit = off",
-            schema.replace('"', "\"\"")
-        );
-        let pool = PgPoolOptions::new()
-            .max_connections(2)
-            .after_connect(move |conn, _| {
-                let set_path = set_path.clone();
-                Box::pin(async move {
-                    conn.execute(set_path.as_str()).await?;
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await?;
         Ok(PostgresBaseline {
-            pool,
+            pool: schema_pool(url, schema, &session_settings(), 2).await?,
             statements: 0,
             rows_written: 0,
         })
@@ -507,6 +492,64 @@ impl PostgresBaseline {
         .await?;
         Ok(ids)
     }
+}
+
+/// The session settings of every measured PostgreSQL connection, Verso's
+/// and the baseline's: `jit = off` (as Verso's driver sets it), and
+/// `synchronous_commit` from `VERSO_BENCH_PG_SYNCHRONOUS_COMMIT` when set
+/// (`off` takes the WAL flush out of every commit; the server's setting
+/// otherwise).
+pub fn session_settings() -> Vec<(&'static str, String)> {
+    let mut settings = vec![("jit", "off".to_string())];
+    if let Ok(value) = std::env::var("VERSO_BENCH_PG_SYNCHRONOUS_COMMIT") {
+        if !value.is_empty() {
+            settings.push(("synchronous_commit", value));
+        }
+    }
+    settings
+}
+
+/// A pool on `url` whose connections have `settings` and `schema` as their
+/// `search_path`.
+pub async fn schema_pool(
+    url: &str,
+    schema: &str,
+    settings: &[(&'static str, String)],
+    max_connections: u32,
+) -> Result<PgPool, Error> {
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)?
+        .options(settings.iter().map(|(k, v)| (*k, v.as_str())));
+    let set_path = format!("SET search_path TO \"{}\"", schema.replace('"', "\"\""));
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections)
+        .test_before_acquire(false)
+        .after_connect(move |conn, _| {
+            let set_path = set_path.clone();
+            Box::pin(async move {
+                conn.execute(set_path.as_str()).await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?)
+}
+
+/// `VACUUM ANALYZE` of every table of `schema`, as autovacuum would do in
+/// time (it may be off on a test server).
+pub async fn vacuum_analyze(url: &str, schema: &str) -> Result<(), Error> {
+    let pool = schema_pool(url, schema, &[], 1).await?;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()",
+    )
+    .fetch_all(&pool)
+    .await?;
+    if !tables.is_empty() {
+        pool.execute(format!("VACUUM ANALYZE {}", tables.join(", ")).as_str())
+            .await?;
+    }
+    pool.close().await;
+    Ok(())
 }
 
 fn tick_row(row: &PgRow) -> Result<PlainTick, Error> {

@@ -165,10 +165,22 @@ impl Site {
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(url) => {
+                use crate::baseline_postgres::{schema_pool, session_settings};
                 let schema = format!("verso_bench_{tag}");
                 drop_schema(url, &schema).await;
+                // Verso's own connection setup (which creates the schema),
+                // or, when a setting is asked for, the same pool with it.
                 let driver =
                     verso::drivers::PostgresDriver::connect_in_schema(url, &schema).await?;
+                let settings = session_settings();
+                let driver = if settings.len() > 1 {
+                    drop(driver);
+                    verso::drivers::PostgresDriver::from_pool(
+                        schema_pool(url, &schema, &settings, 10).await?,
+                    )
+                } else {
+                    driver
+                };
                 let place = Place::Schema {
                     url: url.clone(),
                     schema,
@@ -212,26 +224,30 @@ impl Site {
             Place::File { .. } => Ok(None),
             #[cfg(feature = "postgres")]
             Place::Schema { url, schema } => {
-                use sqlx::Executor;
-                use std::str::FromStr;
-                let options = sqlx::postgres::PgConnectOptions::from_str(url)?
-                    .options([("jit", "off"), ("synchronous_commit", "off")]);
-                let set_path = format!("SET search_path TO \"{}\"", schema.replace('"', "\"\""));
-                let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(2)
-                    .after_connect(move |conn, _| {
-                        let set_path = set_path.clone();
-                        Box::pin(async move {
-                            conn.execute(set_path.as_str()).await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options)
-                    .await?;
+                let settings = [
+                    ("jit", "off".to_string()),
+                    ("synchronous_commit", "off".to_string()),
+                ];
+                let pool = crate::baseline_postgres::schema_pool(url, schema, &settings, 2).await?;
                 let store = Store::with_driver(verso::drivers::PostgresDriver::from_pool(pool));
                 store.register::<ChatThread>().await?;
                 store.register::<Tick>().await?;
                 Ok(Some(store))
+            }
+        }
+    }
+
+    /// After building a fixture: `VACUUM ANALYZE` of the PostgreSQL
+    /// schema's tables, as autovacuum would do in time (it is off on some
+    /// test servers); nothing on SQLite. Returns whether it ran.
+    pub async fn vacuum_analyze(&self) -> Result<bool, Error> {
+        match &self.place {
+            #[cfg(feature = "sqlite")]
+            Place::File { .. } => Ok(false),
+            #[cfg(feature = "postgres")]
+            Place::Schema { url, schema } => {
+                crate::baseline_postgres::vacuum_analyze(url, schema).await?;
+                Ok(true)
             }
         }
     }
@@ -286,11 +302,35 @@ pub async fn postgres_version(url: &str) -> Result<String, Error> {
     let mut conn = tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(url))
         .await
         .map_err(|_| "no answer within 5 s")??;
-    let version: String = sqlx::query_scalar("SHOW server_version")
-        .fetch_one(&mut conn)
-        .await?;
+    let mut show = Vec::new();
+    for setting in [
+        "server_version",
+        "synchronous_commit",
+        "fsync",
+        "autovacuum",
+    ] {
+        let value: String = sqlx::query_scalar(&format!("SHOW {setting}"))
+            .fetch_one(&mut conn)
+            .await?;
+        show.push(value);
+    }
     conn.close().await?;
-    Ok(format!("PostgreSQL {version} on {}", redact(url)))
+    let measured = match std::env::var("VERSO_BENCH_PG_SYNCHRONOUS_COMMIT") {
+        Ok(value) if !value.is_empty() => format!(
+            "; the measured connections set synchronous_commit = {value} \
+             (`VERSO_BENCH_PG_SYNCHRONOUS_COMMIT`)"
+        ),
+        _ => String::new(),
+    };
+    Ok(format!(
+        "PostgreSQL {} on {} (server settings: synchronous_commit = {}, fsync = {}, \
+         autovacuum = {}{measured})",
+        show[0],
+        redact(url),
+        show[1],
+        show[2],
+        show[3]
+    ))
 }
 
 /// The backends to run, with a note per backend for the report; a

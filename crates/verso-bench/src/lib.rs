@@ -8,12 +8,14 @@
 //! `cargo bench -p verso-bench`. See `docs/performance.md` and
 //! `docs/performance-growth.md`.
 //!
-//! Each backend is a feature (`sqlite`, `postgres`, both by default).
+//! Each backend is a feature (`sqlite`, `postgres`, both by default); the
+//! bench binaries need at least one.
 
 #[cfg(feature = "postgres")]
 pub mod baseline_postgres;
 #[cfg(feature = "sqlite")]
 pub mod baseline_sqlite;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod harness;
 pub mod lists;
 pub mod measure;

@@ -170,3 +170,63 @@ pub fn assert_stored_list(
     expected.sort();
     assert_eq!(stored.chunks, expected, "{what}: chunks");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: u128) -> Vec<Uuid> {
+        (1..=n)
+            .map(|i| Uuid::from_u128(i.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)))
+            .collect()
+    }
+
+    #[test]
+    fn entries_are_written_as_verso_writes_them() {
+        let two = [Uuid::from_u128(1), Uuid::from_u128(2)];
+        assert_eq!(
+            id_array_text(&two),
+            r#"["00000000-0000-0000-0000-000000000001","00000000-0000-0000-0000-000000000002"]"#
+        );
+        assert_eq!(
+            uuid_array_literal(&two),
+            "{00000000-0000-0000-0000-000000000001,00000000-0000-0000-0000-000000000002}"
+        );
+        assert_eq!(id_array_text(&[]), "[]");
+    }
+
+    #[test]
+    fn an_append_writes_only_the_chunks_it_changed() {
+        let children = ids(5_000);
+        let first = plan_list(&children, &HashSet::new());
+        assert!(first.height >= 1, "5,000 children need chunks");
+        assert_eq!(first.new_chunks.len(), first.chunk_ids.len());
+        let mut grown = children.clone();
+        grown.extend(ids(5_001).last());
+        let next = plan_list(&grown, &first.chunk_ids);
+        assert!(
+            next.new_chunks.len() <= 2 * (next.height as usize + 1),
+            "{} new chunks",
+            next.new_chunks.len()
+        );
+    }
+
+    #[test]
+    fn a_read_list_expands_to_its_children() {
+        let children = ids(3_000);
+        let built = ChunkedList::build(&children);
+        let read = ReadList {
+            height: built.shape.height() as i64,
+            root: built.shape.root().to_vec(),
+            chunks: built
+                .chunks
+                .iter()
+                .map(|c| (c.id, (c.height, c.entries.clone())))
+                .collect(),
+        };
+        assert_eq!(read.children().unwrap(), children);
+        let mut broken = read.clone();
+        broken.chunks.clear();
+        assert!(broken.children().is_err());
+    }
+}

@@ -153,3 +153,49 @@ impl PendingCommit {
         thread.stored_chunks = self.list.chunk_ids;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_replaces_one_child_and_both_heads() {
+        let thread = PlainThread::with_messages("t", 3);
+        let pending = PendingCommit::edit(&thread, 1);
+        let old = thread.history[1].version.ecs_id;
+        let new = pending.messages[0].version.ecs_id;
+        assert_eq!(pending.messages[0].version.parent_id, Some(old));
+        assert_eq!(
+            pending.list.entries[1], new,
+            "three children fit in the root"
+        );
+        assert_eq!(
+            pending
+                .changes
+                .iter()
+                .map(|c| (c.child, c.added))
+                .collect::<Vec<_>>(),
+            [(new, true), (old, false)]
+        );
+        assert_eq!(pending.replaced_heads.len(), 2);
+        // Two versions, their heads, the list row and two changes.
+        assert_eq!(pending.rows_besides_chunks(), 7);
+    }
+
+    #[test]
+    fn applying_an_append_extends_the_history() {
+        let mut thread = PlainThread::with_messages("t", 0);
+        let pending = PendingCommit::create(&thread);
+        assert!(!pending.has_list(), "an empty list has no row");
+        pending.apply(&mut thread, &[], 1);
+        let message = PlainMessage::turn(0, None);
+        let pending = PendingCommit::append(&thread, message);
+        assert_eq!(
+            pending.replaced_heads,
+            [(thread.version.lineage_id, thread.version.ecs_id)]
+        );
+        pending.apply(&mut thread, &[7], 2);
+        assert_eq!(thread.history.len(), 1);
+        assert_eq!((thread.history[0].version.id, thread.version.id), (7, 2));
+    }
+}
