@@ -207,6 +207,7 @@ impl<'a> Model<'a> {
                 meta,
                 meta_mut,
                 column_values: values,
+                columns_equal: None,
                 for_each_child: each,
                 for_each_child_mut: each_mut,
             },

@@ -197,6 +197,33 @@ impl<'a> Model<'a> {
                 quote!(#field::to_value(&self.#ident))
             }
         });
+        // Change detection compares each field with its stored value in
+        // place; only JSON fields build their value to compare it.
+        let count = Literal::usize_unsuffixed(self.columns.len());
+        let equal = self.columns.iter().enumerate().map(|(index, column)| {
+            let ColumnField {
+                ident,
+                name,
+                ty,
+                json,
+            } = column;
+            let index = Literal::usize_unsuffixed(index);
+            if *json {
+                let json_to_value = quote_spanned!(ty.span()=> #krate::json_to_value::<#ty>);
+                quote! {
+                    #json_to_value(
+                        &self.#ident,
+                        <Self as #krate::Entity>::entity_type(),
+                        &self.#meta,
+                        #name,
+                    )? == stored[#index]
+                }
+            } else {
+                let field = as_field(ty, krate);
+                quote!(#field::equals_value(&self.#ident, &stored[#index]))
+            }
+        });
+        let columns_equal = quote!(::std::result::Result::Ok(stored.len() == #count #(&& #equal)*));
         // An array rather than `vec![...]`, which formatters leave unformatted.
         let values = if self.columns.is_empty() {
             quote!(::std::vec::Vec::new())
@@ -229,6 +256,7 @@ impl<'a> Model<'a> {
                 meta: quote!(&self.#meta),
                 meta_mut: quote!(&mut self.#meta),
                 column_values: quote!(::std::result::Result::Ok(#values)),
+                columns_equal: Some(columns_equal),
                 for_each_child: quote!(#(#each)*),
                 for_each_child_mut: quote!(#(#each_mut)*),
             },

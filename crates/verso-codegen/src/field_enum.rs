@@ -92,6 +92,12 @@ impl<'a> Model<'a> {
                     }))
                 }
 
+                fn equals_value(&self, value: &#krate::Value) -> bool {
+                    ::std::matches!(value, #krate::Value::Text(text) if text == match self {
+                        #(Self::#idents => #stored,)*
+                    })
+                }
+
                 fn from_value(
                     value: #krate::Value,
                 ) -> ::std::result::Result<Self, ::std::string::String> {

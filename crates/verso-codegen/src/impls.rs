@@ -14,6 +14,9 @@ pub(crate) struct NodeBodies {
     pub meta_mut: TokenStream,
     /// Of `column_values(&self) -> Result<Vec<Value>>`.
     pub column_values: TokenStream,
+    /// Of `columns_equal(&self, stored: &[Value]) -> Result<bool>`, where
+    /// the derive can do better than the trait's default.
+    pub columns_equal: Option<TokenStream>,
     /// Of `for_each_child(&self, visit)`.
     pub for_each_child: TokenStream,
     /// Of `for_each_child_mut(&mut self, visit)`.
@@ -27,9 +30,17 @@ pub(crate) fn node_impl(ident: &Ident, krate: &TokenStream, bodies: NodeBodies) 
         meta,
         meta_mut,
         column_values,
+        columns_equal,
         for_each_child,
         for_each_child_mut,
     } = bodies;
+    let columns_equal = columns_equal.map(|body| {
+        quote! {
+            fn columns_equal(&self, stored: &[#krate::Value]) -> #krate::Result<bool> {
+                #body
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #krate::Node for #ident {
@@ -48,6 +59,8 @@ pub(crate) fn node_impl(ident: &Ident, krate: &TokenStream, bodies: NodeBodies) 
             fn column_values(&self) -> #krate::Result<::std::vec::Vec<#krate::Value>> {
                 #column_values
             }
+
+            #columns_equal
 
             fn for_each_child(&self, visit: &mut dyn ::std::ops::FnMut(usize, &dyn #krate::Node)) {
                 #for_each_child

@@ -88,6 +88,13 @@ impl LoadRequest {
             .collect()
     }
 
+    /// Whether the roots in `loaded` can have child lists to walk: some
+    /// were found, and their type has child fields. A load of a type
+    /// without children is the roots' query alone.
+    pub fn has_lists(&self, loaded: &LoadedRows) -> bool {
+        !loaded.rows.is_empty() && !self.root_type.children.is_empty()
+    }
+
     /// The children the lists of `loaded` hold that `loaded` lacks,
     /// grouped by type for one query per type: the types in the order of
     /// [`types`](Self::types), the ids of each sorted, each once.

@@ -22,6 +22,12 @@ pub trait Node: Send + Sync {
     /// [`Error::InvalidInput`](crate::Error::InvalidInput)) when a JSON field
     /// cannot be serialized.
     fn column_values(&self) -> Result<Vec<Value>>;
+    /// Whether [`column_values`](Self::column_values) would be `stored`:
+    /// how a commit tells an unchanged entity. Derived entities compare
+    /// field by field without building the values; the default builds them.
+    fn columns_equal(&self, stored: &[Value]) -> Result<bool> {
+        Ok(self.column_values()? == stored)
+    }
     /// Calls `visit(field_index, child)` for every owned child, field by
     /// field in declaration order, each list in order.
     fn for_each_child(&self, visit: &mut dyn FnMut(usize, &dyn Node));

@@ -19,6 +19,12 @@ pub trait Field: Sized {
     const REFERENCES: Option<crate::TypeRef> = None;
     /// The column value of this field.
     fn to_value(&self) -> Value;
+    /// Whether [`to_value`](Self::to_value) would be `value`: what change
+    /// detection asks of every field of every entity in a commit, so types
+    /// whose value allocates (text) answer without building it.
+    fn equals_value(&self, value: &Value) -> bool {
+        self.to_value() == *value
+    }
     /// Reads the field back; the error says what was found instead.
     fn from_value(value: Value) -> Result<Self, String>;
 }
@@ -31,6 +37,9 @@ impl Field for String {
     const COLUMN: ColumnType = ColumnType::Text;
     fn to_value(&self) -> Value {
         Value::Text(self.clone())
+    }
+    fn equals_value(&self, value: &Value) -> bool {
+        matches!(value, Value::Text(text) if text == self)
     }
     fn from_value(value: Value) -> Result<Self, String> {
         match value {
@@ -136,6 +145,12 @@ impl<T: Field> Field for Option<T> {
         match self {
             Some(v) => v.to_value(),
             None => Value::Null,
+        }
+    }
+    fn equals_value(&self, value: &Value) -> bool {
+        match self {
+            Some(v) => v.equals_value(value),
+            None => matches!(value, Value::Null),
         }
     }
     fn from_value(value: Value) -> Result<Self, String> {

@@ -232,15 +232,17 @@ impl Planner {
         if let Some(e) = failure {
             return Err(e);
         }
-        let mut content = Content::new(node.column_values()?, children);
         let meta = node.meta();
-        // Most of a big tree is unchanged: settle that first, without
-        // remembering anything (a later copy equal to the stored content
-        // is unchanged by the same test).
-        if !force && meta.stored.as_deref() == Some(&content) {
-            self.outcomes.push(Outcome::Unchanged);
-            return Ok(meta.ecs_id);
+        // Most of a big tree is unchanged: settle that first, comparing in
+        // place and remembering nothing (a later copy equal to the stored
+        // content is unchanged by the same test).
+        if let Some(stored) = meta.stored.as_deref().filter(|_| !force) {
+            if stored.children == children && node.columns_equal(&stored.values)? {
+                self.outcomes.push(Outcome::Unchanged);
+                return Ok(meta.ecs_id);
+            }
         }
+        let mut content = Content::new(node.column_values()?, children);
         if let Some(earlier) = self.seen.get(&meta.ecs_id).and_then(|planned| {
             planned
                 .iter()
@@ -327,10 +329,15 @@ impl Planner {
             let shape = match old_shape {
                 Some(shape) if old_ids == ids.as_slice() => shape.clone(),
                 _ => {
-                    let built = ChunkedList::build(ids);
+                    // From the stored tree, only the chunks around the
+                    // change are cut again; without one, every chunk is
+                    // sent (those stored already are not written twice).
+                    let built = match old_shape {
+                        Some(old) => old.rebuild(old_ids, ids),
+                        None => ChunkedList::build(ids),
+                    };
                     for chunk in built.chunks {
-                        let shared = old_shape.is_some_and(|old| old.holds_chunk(&chunk.id));
-                        if !shared && self.planned_chunks.insert(chunk.id) {
+                        if self.planned_chunks.insert(chunk.id) {
                             self.plan.chunks.push(chunk);
                         }
                     }

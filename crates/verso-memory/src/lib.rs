@@ -430,7 +430,7 @@ impl Driver for MemoryDriver {
         let mut loaded = LoadedRows::default();
         self.instrument.query();
         state.rows_by_ids(request.root_type, &request.roots, &mut loaded)?;
-        if loaded.rows.is_empty() {
+        if !request.has_lists(&loaded) {
             return Ok(loaded);
         }
         self.instrument.query();

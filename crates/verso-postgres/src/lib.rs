@@ -23,7 +23,9 @@
 //!
 //! A database of Verso's first layout (one `verso_links` row per child of
 //! every version) is refused by [`Driver::ensure_tables`] with
-//! [`verso_core::Error::OutdatedLayout`] until it is upgraded.
+//! [`verso_core::Error::OutdatedLayout`] until it is upgraded by
+//! [`Driver::upgrade`], in one transaction that either migrates every
+//! version's children and heads or changes nothing.
 //!
 //! [`PostgresDriver::connect_in_schema`] keeps a store in its own schema
 //! (created if needed), which namespaces applications and isolates tests.
@@ -51,6 +53,7 @@ mod ensure;
 mod error;
 mod load;
 mod sql;
+mod upgrade;
 
 use async_trait::async_trait;
 use sqlx::PgPool;
@@ -58,7 +61,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{
     CatalogEntry, CommitPlan, Driver, EntityType, GainedChild, Instrument, LineageSummary,
-    LoadRequest, LoadedRows, Lookup, Result, RowMeta, TypeCounts, VersionQuery,
+    LoadRequest, LoadedRows, Lookup, Result, RowMeta, TypeCounts, UpgradeReport, VersionQuery,
 };
 
 /// A Verso store in a PostgreSQL database.
@@ -154,6 +157,13 @@ impl Driver for PostgresDriver {
         load::gained_children(&self.pool, &self.instrument, ty, lineage_id, field).await
     }
 
+    /// Upgrades the current schema from Verso's first layout, in one
+    /// transaction holding the schema's advisory lock: see the module
+    /// `upgrade`. A schema already in this layout is left as it is.
+    async fn upgrade(&self) -> Result<UpgradeReport> {
+        upgrade::upgrade(&self.pool, &self.instrument).await
+    }
+
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {
         load::find_type(&self.pool, &self.instrument, "ecs_id", ecs_id).await
     }
@@ -200,6 +210,7 @@ mod tests {
             },
         ));
         assert_send(driver.gained_children(request.root_type, Uuid::nil(), "f"));
+        assert_send(driver.upgrade());
         assert_send(driver.find_type(Uuid::nil()));
         assert_send(driver.find_lineage_type(Uuid::nil()));
         assert_send(driver.catalog());

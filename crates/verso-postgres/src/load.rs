@@ -37,7 +37,7 @@ pub(crate) async fn load(
         &mut loaded,
     )
     .await?;
-    if loaded.rows.is_empty() {
+    if !request.has_lists(&loaded) {
         return Ok(loaded);
     }
     let found_roots: Vec<Uuid> = loaded.rows.keys().copied().collect();
@@ -73,7 +73,9 @@ async fn select_rows(
     loaded: &mut LoadedRows,
 ) -> Result<()> {
     instrument.query();
-    let sql = verso_sql::select_by_ids(ty, &Postgres).to_string(PostgresQueryBuilder);
+    let sql = verso_sql::rendered(("postgres", "select_by_ids"), ty, || {
+        verso_sql::select_by_ids(ty, &Postgres).to_string(PostgresQueryBuilder)
+    });
     let rows = sqlx::query(&sql)
         .bind(ids)
         .fetch_all(pool)
@@ -93,8 +95,12 @@ pub(crate) async fn lookup(
     ty: &'static EntityType,
     lookup: &Lookup,
 ) -> Result<Vec<RowMeta>> {
-    let (sql, params) = verso_sql::storage::lookup(ty, lookup, &Postgres);
-    let query = params.iter().fold(sqlx::query(&sql), |query, param| {
+    let kind = ("postgres", verso_sql::storage::lookup_kind(lookup));
+    let statement = verso_sql::rendered(kind, ty, || {
+        verso_sql::storage::lookup(ty, lookup, &Postgres)
+    });
+    let (sql, params) = statement.as_ref();
+    let query = params.iter().fold(sqlx::query(sql), |query, param| {
         bind_lookup_param(query, lookup, *param)
     });
     instrument.query();
@@ -138,6 +144,10 @@ fn bind_lookup_param<'q>(
             Lookup::Versions { after, .. } => after.map(|(_, id)| id),
             _ => None,
         }),
+        LookupParam::Limit => query.bind(match lookup {
+            Lookup::Versions { limit, .. } => limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX)),
+            _ => None,
+        }),
     }
 }
 
@@ -150,7 +160,9 @@ pub(crate) async fn gained_children(
     lineage_id: Uuid,
     field: &str,
 ) -> Result<Vec<GainedChild>> {
-    let sql = verso_sql::storage::gained_children(ty, &Postgres);
+    let sql = verso_sql::rendered(("postgres", "gained_children"), ty, || {
+        verso_sql::storage::gained_children(ty, &Postgres)
+    });
     instrument.query();
     let rows = sqlx::query(&sql)
         .bind(lineage_id)

@@ -176,7 +176,8 @@ fn meta_of(alias: &str) -> String {
 }
 
 /// The statement answering `lookup` in the table of `ty`, returning the
-/// metadata columns, and the parameters it takes, in order.
+/// metadata columns, and the parameters it takes, in order. Lookups of one
+/// [`lookup_kind`] have the same statement.
 pub fn lookup(ty: &EntityType, lookup: &Lookup, d: &impl Dialect) -> (String, Vec<LookupParam>) {
     let t = quoted(ty.table);
     let meta = meta_of("v");
@@ -229,8 +230,9 @@ pub fn lookup(ty: &EntityType, lookup: &Lookup, d: &impl Dialect) -> (String, Ve
                 params.extend([LookupParam::Time, LookupParam::RowId]);
             }
             sql.push_str(" ORDER BY v.created_at, v.id");
-            if let Some(limit) = limit {
-                sql.push_str(&format!(" LIMIT {limit}"));
+            if limit.is_some() {
+                sql.push_str(&format!(" LIMIT {}", p(params.len() + 1)));
+                params.push(LookupParam::Limit);
             }
             (sql, params)
         }
@@ -254,6 +256,24 @@ pub fn lookup(ty: &EntityType, lookup: &Lookup, d: &impl Dialect) -> (String, Ve
     }
 }
 
+/// A name for the shape of `lookup`'s statement: lookups of one shape
+/// share their text (see [`rendered`](crate::rendered)).
+pub fn lookup_kind(lookup: &Lookup) -> &'static str {
+    match lookup {
+        Lookup::Newest { at: None, .. } => "newest",
+        Lookup::Newest { at: Some(_), .. } => "newest at",
+        Lookup::Heads { .. } => "heads",
+        Lookup::Ancestors { .. } => "ancestors",
+        Lookup::Versions { after, limit, .. } => match (after.is_some(), limit.is_some()) {
+            (false, false) => "versions",
+            (true, false) => "versions after",
+            (false, true) => "versions limited",
+            (true, true) => "versions after limited",
+        },
+        Lookup::Containing { .. } => "containing",
+    }
+}
+
 /// What each parameter of a [`lookup`] statement is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LookupParam {
@@ -269,6 +289,8 @@ pub enum LookupParam {
     Time,
     /// The cursor's row id.
     RowId,
+    /// The most rows to return.
+    Limit,
 }
 
 /// The children the versions of the lineage bound as parameter 1 gained in

@@ -9,22 +9,22 @@ use verso_core::{ColumnType, EntityType, Error, Result, RowMeta, StoredRow, Valu
 /// Column value `index` of `row`, read as `ty`; `Err` holds the reason.
 pub(crate) fn value(row: &Row<'_>, index: usize, ty: ColumnType) -> Result<Value, String> {
     let raw = row.get_ref(index).map_err(|e| e.to_string())?;
-    let text = |raw: ValueRef<'_>| -> Result<String, String> {
+    // Borrowed: only a text column keeps its own copy.
+    fn text(raw: ValueRef<'_>) -> Result<&str, String> {
         raw.as_str()
-            .map(str::to_owned)
             .map_err(|_| format!("expected text, found {:?}", raw.data_type()))
-    };
+    }
     Ok(match (ty, raw) {
         (_, ValueRef::Null) => Value::Null,
         (ColumnType::Bool, ValueRef::Integer(i)) => Value::Bool(i != 0),
         (ColumnType::Int, ValueRef::Integer(i)) => Value::Int(i),
         (ColumnType::Float, ValueRef::Real(f)) => Value::Float(f),
         (ColumnType::Float, ValueRef::Integer(i)) => Value::Float(i as f64),
-        (ColumnType::Text, raw) => Value::Text(text(raw)?),
-        (ColumnType::Uuid, raw) => Value::Uuid(parse_uuid(&text(raw)?)?),
-        (ColumnType::Timestamp, raw) => Value::Timestamp(parse_timestamp(&text(raw)?)?),
+        (ColumnType::Text, raw) => Value::Text(text(raw)?.to_owned()),
+        (ColumnType::Uuid, raw) => Value::Uuid(parse_uuid(text(raw)?)?),
+        (ColumnType::Timestamp, raw) => Value::Timestamp(parse_timestamp(text(raw)?)?),
         (ColumnType::Json, raw) => {
-            Value::Json(serde_json::from_str(&text(raw)?).map_err(|e| e.to_string())?)
+            Value::Json(serde_json::from_str(text(raw)?).map_err(|e| e.to_string())?)
         }
         (ty, raw) => {
             return Err(format!(

@@ -16,13 +16,22 @@ use verso_core::{
 };
 use verso_sql::storage::{LookupParam, CHANGES_TABLE, CHUNKS_TABLE, LISTS_TABLE};
 
+/// The ids as the text of a JSON array of UUID texts, written directly
+/// (a load binds thousands of them).
 pub(crate) fn id_array(ids: impl IntoIterator<Item = Uuid>) -> String {
-    serde_json::Value::Array(
-        ids.into_iter()
-            .map(|id| serde_json::Value::String(uuid_text(&id)))
-            .collect(),
-    )
-    .to_string()
+    let ids = ids.into_iter();
+    let mut text = String::with_capacity(2 + 39 * ids.size_hint().0);
+    text.push('[');
+    for (i, id) in ids.enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push('"');
+        text.push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        text.push('"');
+    }
+    text.push(']');
+    text
 }
 
 /// Loads the roots, every list and chunk below them, then the children,
@@ -35,11 +44,12 @@ pub(crate) fn load(
     let mut loaded = LoadedRows::default();
     let roots = id_array(request.roots.iter().copied());
     select_rows(conn, instrument, request.root_type, &roots, &mut loaded)?;
-    if loaded.rows.is_empty() {
+    if !request.has_lists(&loaded) {
         return Ok(loaded);
     }
     walk_lists(conn, instrument, request, &roots, &mut loaded)?;
     for (ty, ids) in request.missing_children(&loaded)? {
+        loaded.rows.reserve(ids.len());
         select_rows(conn, instrument, ty, &id_array(ids), &mut loaded)?;
     }
     Ok(loaded)
@@ -53,7 +63,9 @@ fn select_rows(
     loaded: &mut LoadedRows,
 ) -> Result<()> {
     instrument.query();
-    let sql = verso_sql::select_by_ids(ty, &Sqlite).to_string(SqliteQueryBuilder);
+    let sql = verso_sql::rendered(("sqlite", "select_by_ids"), ty, || {
+        verso_sql::select_by_ids(ty, &Sqlite).to_string(SqliteQueryBuilder)
+    });
     let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
     let mut rows = statement.query([ids]).map_err(db_error)?;
     while let Some(row) = rows.next().map_err(db_error)? {
@@ -141,7 +153,11 @@ pub(crate) fn lookup(
     ty: &'static EntityType,
     lookup: &Lookup,
 ) -> Result<Vec<RowMeta>> {
-    let (sql, params) = verso_sql::storage::lookup(ty, lookup, &Sqlite);
+    let kind = ("sqlite", verso_sql::storage::lookup_kind(lookup));
+    let statement = verso_sql::rendered(kind, ty, || {
+        verso_sql::storage::lookup(ty, lookup, &Sqlite)
+    });
+    let (sql, params) = statement.as_ref();
     let values: Vec<rusqlite::types::Value> = params
         .iter()
         .map(|param| lookup_value(lookup, *param))
@@ -186,6 +202,9 @@ fn lookup_value(lookup: &Lookup, param: LookupParam) -> rusqlite::types::Value {
             },
             LookupParam::RowId,
         ) => V::Integer(*id),
+        (Lookup::Versions { limit: Some(limit), .. }, LookupParam::Limit) => {
+            V::Integer(i64::try_from(*limit).unwrap_or(i64::MAX))
+        }
         _ => V::Null,
     }
 }
@@ -199,7 +218,9 @@ pub(crate) fn gained_children(
     field: &str,
 ) -> Result<Vec<GainedChild>> {
     instrument.query();
-    let sql = verso_sql::storage::gained_children(ty, &Sqlite);
+    let sql = verso_sql::rendered(("sqlite", "gained_children"), ty, || {
+        verso_sql::storage::gained_children(ty, &Sqlite)
+    });
     let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
     let mut rows = statement
         .query(rusqlite::params![uuid_text(&lineage_id), field])

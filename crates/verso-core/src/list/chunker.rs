@@ -33,6 +33,12 @@ fn matches_pattern(entry: &Uuid, height: usize) -> bool {
     x & (PATTERN_ONE_IN - 1) == 0
 }
 
+/// Whether a chunk of `run` entries, the last of them `entry`, ends there
+/// (at tree level `height`).
+pub fn ends_chunk(run: usize, entry: &Uuid, height: usize) -> bool {
+    run >= MAX_ENTRIES || (run >= MIN_ENTRIES && matches_pattern(entry, height))
+}
+
 /// The lengths of the chunks `entries` (a level `height` sequence) is cut
 /// into, in order. Empty for an empty sequence; they add up to its length.
 pub fn cut(entries: &[Uuid], height: usize) -> Vec<usize> {
@@ -40,7 +46,7 @@ pub fn cut(entries: &[Uuid], height: usize) -> Vec<usize> {
     let mut run = 0;
     for entry in entries {
         run += 1;
-        if run >= MAX_ENTRIES || (run >= MIN_ENTRIES && matches_pattern(entry, height)) {
+        if ends_chunk(run, entry, height) {
             lengths.push(run);
             run = 0;
         }

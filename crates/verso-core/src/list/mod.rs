@@ -70,24 +70,36 @@ pub struct ListChange {
 }
 
 /// The chunk tree of one list, kept with a loaded or committed version so
-/// that the next commit writes only the chunks it does not share.
+/// that the next commit re-cuts only the chunks its change touches.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ChunkedList {
     /// Height of the root.
     height: usize,
     /// The root's entries.
     root: Vec<Uuid>,
-    /// `levels[h]`: the ids of the chunks of height `h`, in order, for
-    /// every `h` below the root.
-    levels: Vec<Vec<Uuid>>,
+    /// `levels[h]`: how the sequence of height `h` is cut, for every `h`
+    /// below the root.
+    levels: Vec<Level>,
 }
 
-/// A list cut into its chunk tree: the shape and the chunks that make it.
+/// How one level's sequence is cut into chunks.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Level {
+    /// The chunks' ids, in order: the sequence one level up.
+    ids: Vec<Uuid>,
+    /// Where each chunk ends in the level's sequence (exclusive),
+    /// increasing; the last is the sequence's length.
+    ends: Vec<usize>,
+}
+
+/// A list cut into its chunk tree: the shape and the chunks it needs.
 #[derive(Debug, Clone)]
 pub struct BuiltList {
     /// The tree.
     pub shape: Arc<ChunkedList>,
-    /// Every chunk below the root, each once.
+    /// The chunks below the root that were cut anew, each once: every
+    /// chunk for [`ChunkedList::build`], the chunks around the change for
+    /// [`ChunkedList::rebuild`].
     pub chunks: Vec<ChunkRow>,
 }
 
@@ -95,43 +107,42 @@ impl ChunkedList {
     /// Cuts `children` into its chunk tree.
     pub fn build(children: &[Uuid]) -> BuiltList {
         let mut chunks = Vec::new();
-        let mut levels = Vec::new();
-        let mut sequence: Vec<Uuid> = children.to_vec();
-        let mut height = 0;
-        loop {
-            let lengths = chunker::cut(&sequence, height);
-            if lengths.len() <= 1 {
-                break;
+        let shape = grow(Vec::new(), children.to_vec(), &mut chunks);
+        finish(shape, chunks)
+    }
+
+    /// The chunk tree of `new_children`, from the tree of `old_children`
+    /// (`self`): equal to [`build`](Self::build)`(new_children)`, but only
+    /// the chunks around the change are cut and hashed again, level by
+    /// level, so the cost follows the change, not the list's length.
+    pub fn rebuild(&self, old_children: &[Uuid], new_children: &[Uuid]) -> BuiltList {
+        let mut chunks = Vec::new();
+        let mut levels: Vec<Level> = Vec::new();
+        let mut old_sequence = old_children;
+        let mut sequence = new_children.to_vec();
+        for height in 0.. {
+            let Some(old_level) = self.levels.get(height).filter(|_| !sequence.is_empty()) else {
+                // The old tree has no cut level here: cut the rest anew
+                // (a short sequence: the old root's level or above).
+                return finish(grow(levels, sequence, &mut chunks), chunks);
+            };
+            let written = chunks.len();
+            let level = recut(old_sequence, old_level, &sequence, height, &mut chunks);
+            if level.ends.len() <= 1 {
+                // One chunk: this level is the root, stored inline.
+                chunks.truncate(written);
+                let shape = ChunkedList {
+                    height,
+                    root: sequence,
+                    levels,
+                };
+                return finish(shape, chunks);
             }
-            let mut parents = Vec::with_capacity(lengths.len());
-            let mut start = 0;
-            for length in lengths {
-                let entries = &sequence[start..start + length];
-                let id = chunk_id(height, entries);
-                chunks.push(ChunkRow {
-                    id,
-                    height: height as i64,
-                    entries: entries.to_vec(),
-                });
-                parents.push(id);
-                start += length;
-            }
-            levels.push(parents.clone());
-            sequence = parents;
-            height += 1;
+            old_sequence = &old_level.ids;
+            sequence = level.ids.clone();
+            levels.push(level);
         }
-        // Equal chunks within one list (a repeated run of children) are
-        // written once.
-        let mut seen = HashSet::with_capacity(chunks.len());
-        chunks.retain(|c| seen.insert(c.id));
-        BuiltList {
-            shape: Arc::new(ChunkedList {
-                height,
-                root: sequence,
-                levels,
-            }),
-            chunks,
-        }
+        unreachable!("every level is shorter than the one below")
     }
 
     /// Rebuilds the tree of a stored list from its row and its chunks, and
@@ -140,12 +151,14 @@ impl ChunkedList {
     /// Errors: a chunk missing from `chunks`, or of the wrong height, is a
     /// [`Error::Decode`] naming the parent, the field and the chunk.
     pub fn read(list: &ListRow, chunks: &HashMap<Uuid, ChunkRow>) -> Result<(Vec<Uuid>, Self)> {
-        let height = usize::try_from(list.height)
-            .map_err(|_| broken(list, format!("list height {} is negative", list.height)))?;
-        let mut levels = vec![Vec::new(); height];
+        let height = usize::try_from(list.height).map_err(|_| {
+            broken(list, format!("list height {} is negative", list.height))
+        })?;
+        let mut levels = vec![Level::default(); height];
         let mut sequence = list.entries.clone();
         for h in (0..height).rev() {
             let mut below = Vec::with_capacity(sequence.len() * chunker::PATTERN_ONE_IN as usize);
+            let mut ends = Vec::with_capacity(sequence.len());
             for id in &sequence {
                 let chunk = chunks
                     .get(id)
@@ -160,8 +173,10 @@ impl ChunkedList {
                     ));
                 }
                 below.extend_from_slice(&chunk.entries);
+                ends.push(below.len());
             }
-            levels[h] = std::mem::replace(&mut sequence, below);
+            let ids = std::mem::replace(&mut sequence, below);
+            levels[h] = Level { ids, ends };
         }
         let shape = ChunkedList {
             height,
@@ -183,15 +198,119 @@ impl ChunkedList {
 
     /// Whether the tree holds the chunk `id` below its root.
     pub fn holds_chunk(&self, id: &Uuid) -> bool {
-        // Chunk ids of one level are few (a sixteenth of the level below),
-        // so a scan of the level the chunk could sit in is cheap enough for
-        // the handful of new chunks a commit checks.
-        self.levels.iter().any(|level| level.contains(id))
+        self.chunk_ids().any(|held| held == id)
     }
 
     /// Every chunk id below the root, level by level.
     pub fn chunk_ids(&self) -> impl Iterator<Item = &Uuid> {
-        self.levels.iter().flatten()
+        self.levels.iter().flat_map(|level| &level.ids)
+    }
+}
+
+/// Cuts `sequence` (of height `levels.len()`) and every level above it,
+/// hashing every chunk, until a level is one chunk: the root.
+fn grow(mut levels: Vec<Level>, mut sequence: Vec<Uuid>, chunks: &mut Vec<ChunkRow>) -> ChunkedList {
+    loop {
+        let height = levels.len();
+        let lengths = chunker::cut(&sequence, height);
+        if lengths.len() <= 1 {
+            return ChunkedList {
+                height,
+                root: sequence,
+                levels,
+            };
+        }
+        let mut level = Level {
+            ids: Vec::with_capacity(lengths.len()),
+            ends: Vec::with_capacity(lengths.len()),
+        };
+        let mut start = 0;
+        for length in lengths {
+            level.ids.push(new_chunk(height, &sequence[start..start + length], chunks));
+            start += length;
+            level.ends.push(start);
+        }
+        sequence = level.ids.clone();
+        levels.push(level);
+    }
+}
+
+/// How `new` (of height `height`) is cut, given how `old` was cut
+/// (`old_level`): the chunks before the first difference are kept, the
+/// sequence is cut anew from the chunk holding it, until a cut in the
+/// unchanged tail falls where `old` had one; from there the old chunks are
+/// kept too. New chunks go to `chunks`.
+fn recut(
+    old: &[Uuid],
+    old_level: &Level,
+    new: &[Uuid],
+    height: usize,
+    chunks: &mut Vec<ChunkRow>,
+) -> Level {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    // The first old chunk running past the common prefix; the last chunk
+    // when the change is an append (its end was only the old list's end).
+    let first = old_level
+        .ends
+        .partition_point(|&end| end <= prefix)
+        .min(old_level.ends.len() - 1);
+    let start = if first == 0 { 0 } else { old_level.ends[first - 1] };
+    let mut level = Level {
+        ids: old_level.ids[..first].to_vec(),
+        ends: old_level.ends[..first].to_vec(),
+    };
+    let tail = new.len() - suffix;
+    let mut run_start = start;
+    for position in start..new.len() {
+        let run = position + 1 - run_start;
+        let end = position + 1;
+        if !(chunker::ends_chunk(run, &new[position], height) || end == new.len()) {
+            continue;
+        }
+        level.ids.push(new_chunk(height, &new[run_start..end], chunks));
+        level.ends.push(end);
+        run_start = end;
+        if end >= tail && end < new.len() {
+            // In the unchanged tail: where old cut at the same entry, both
+            // are cut alike from here on.
+            let old_end = end + old.len() - new.len();
+            if let Ok(cut) = old_level.ends.binary_search(&old_end) {
+                for (id, old_end) in old_level.ids[cut + 1..].iter().zip(&old_level.ends[cut + 1..]) {
+                    level.ids.push(*id);
+                    level.ends.push(old_end + new.len() - old.len());
+                }
+                return level;
+            }
+        }
+    }
+    level
+}
+
+/// Adds the chunk of `entries` at `height` to `chunks`; returns its id.
+fn new_chunk(height: usize, entries: &[Uuid], chunks: &mut Vec<ChunkRow>) -> Uuid {
+    let id = chunk_id(height, entries);
+    chunks.push(ChunkRow {
+        id,
+        height: height as i64,
+        entries: entries.to_vec(),
+    });
+    id
+}
+
+/// The built list, with equal chunks within it (a repeated run of
+/// children) kept once.
+fn finish(shape: ChunkedList, mut chunks: Vec<ChunkRow>) -> BuiltList {
+    let mut seen = HashSet::with_capacity(chunks.len());
+    chunks.retain(|c| seen.insert(c.id));
+    BuiltList {
+        shape: Arc::new(shape),
+        chunks,
     }
 }
 

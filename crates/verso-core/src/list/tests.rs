@@ -143,3 +143,83 @@ fn a_move_is_no_change_of_membership() {
     changes(Uuid::nil(), "history", &old, &new, &mut found);
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// A small deterministic generator, so failures replay.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % below.max(1)
+    }
+}
+
+#[test]
+fn a_rebuilt_tree_equals_a_tree_built_from_scratch() {
+    let mut rng = Lcg(7);
+    let mut fresh = 1_000_000u128;
+    let mut children = ids(0..3_000);
+    let mut shape = ChunkedList::build(&children).shape;
+    for step in 0..400 {
+        let old = children.clone();
+        let mut new_id = || {
+            fresh += 1;
+            ids(fresh..fresh + 1)[0]
+        };
+        match rng.next(6) {
+            0 => children.push(new_id()),
+            1 => {
+                let at = rng.next(children.len() + 1);
+                children.insert(at, new_id());
+            }
+            2 if !children.is_empty() => {
+                let at = rng.next(children.len());
+                children.remove(at);
+            }
+            3 if !children.is_empty() => {
+                let at = rng.next(children.len());
+                children[at] = new_id();
+            }
+            4 => {
+                let keep = rng.next(children.len() + 1);
+                children.truncate(keep);
+            }
+            _ => {
+                let run = rng.next(200);
+                let at = rng.next(children.len() + 1);
+                let inserted: Vec<Uuid> = (0..run).map(|_| new_id()).collect();
+                children.splice(at..at, inserted);
+            }
+        }
+        let rebuilt = shape.rebuild(&old, &children);
+        let built = ChunkedList::build(&children);
+        assert_eq!(rebuilt.shape, built.shape, "step {step}");
+        let missing: Vec<&ChunkRow> = built
+            .chunks
+            .iter()
+            .filter(|c| !shape.holds_chunk(&c.id) && !rebuilt.chunks.iter().any(|r| r.id == c.id))
+            .collect();
+        assert!(missing.is_empty(), "step {step}: chunks not written {missing:?}");
+        assert!(
+            rebuilt.chunks.len() <= 3 * (built.shape.height() + 1) + 200 / 4,
+            "step {step}: {} chunks re-cut",
+            rebuilt.chunks.len()
+        );
+        shape = rebuilt.shape;
+    }
+}
+
+#[test]
+fn an_edit_in_a_long_list_recuts_a_path() {
+    let mut children = ids(0..100_000);
+    let old = children.clone();
+    let shape = ChunkedList::build(&children).shape;
+    children[50_000] = Uuid::from_u128(7);
+    let rebuilt = shape.rebuild(&old, &children);
+    assert!(
+        rebuilt.chunks.len() <= rebuilt.shape.height() + 2,
+        "{} chunks, height {}",
+        rebuilt.chunks.len(),
+        rebuilt.shape.height()
+    );
+}
