@@ -95,6 +95,21 @@ impl LoadRequest {
         !loaded.rows.is_empty() && !self.root_type.children.is_empty()
     }
 
+    /// Whether some child below the roots has child lists of its own: a
+    /// type of the request holds children of a type that has child fields
+    /// (the root type itself, for a recursive type). Else a load reads the
+    /// roots' lists and nothing below their children.
+    pub fn nests(&self) -> bool {
+        self.types.iter().any(|ty| {
+            ty.children.iter().any(|field| {
+                field
+                    .target
+                    .resolve()
+                    .is_none_or(|target| !target.children.is_empty())
+            })
+        })
+    }
+
     /// The children the lists of `loaded` hold that `loaded` lacks,
     /// grouped by type for one query per type: the types in the order of
     /// [`types`](Self::types), the ids of each sorted, each once.

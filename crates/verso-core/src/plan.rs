@@ -118,15 +118,22 @@ impl CommitPlan {
     }
 }
 
+/// What the commit does to one node of the working copy, in post-order.
+/// Small (one pointer) since a big tree has one per node, nearly all
+/// unchanged.
 #[derive(Debug, Clone)]
 enum Outcome {
     Unchanged,
-    Stored {
-        ecs_id: Uuid,
-        parent_id: Option<Uuid>,
-        created_at: DateTime<Utc>,
-        content: Arc<Content>,
-    },
+    Stored(Arc<StoredVersion>),
+}
+
+/// The new version a node becomes.
+#[derive(Debug)]
+struct StoredVersion {
+    ecs_id: Uuid,
+    parent_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    content: Arc<Content>,
 }
 
 /// A plan together with what is needed to update the working copy once it
@@ -186,19 +193,13 @@ fn apply_node(
     node.for_each_child_mut(&mut |_, child| {
         crate::deep::descend(|| apply_node(child, outcomes, row_ids))
     });
-    if let Some(Outcome::Stored {
-        ecs_id,
-        parent_id,
-        created_at,
-        content,
-    }) = outcomes.next()
-    {
+    if let Some(Outcome::Stored(stored)) = outcomes.next() {
         let meta = node.meta_mut();
-        meta.id = row_ids.get(&ecs_id).copied().or(meta.id);
-        meta.ecs_id = ecs_id;
-        meta.parent_id = parent_id;
-        meta.created_at = created_at;
-        meta.set_stored(content);
+        meta.id = row_ids.get(&stored.ecs_id).copied().or(meta.id);
+        meta.ecs_id = stored.ecs_id;
+        meta.parent_id = stored.parent_id;
+        meta.created_at = stored.created_at;
+        meta.set_stored(stored.content.clone());
     }
 }
 
@@ -219,7 +220,16 @@ struct Planner {
 impl Planner {
     fn visit(&mut self, node: &dyn Node, force: bool) -> Result<Uuid> {
         let ty = node.node_type();
-        let mut children: Vec<Vec<Uuid>> = vec![Vec::new(); ty.children.len()];
+        // Sized as the stored lists were: most commits keep their length.
+        let stored_children = node.meta().stored.as_deref().map(|s| &s.children);
+        let mut children: Vec<Vec<Uuid>> = (0..ty.children.len())
+            .map(|field| {
+                let stored = stored_children
+                    .and_then(|c| c.get(field))
+                    .map_or(0, Vec::len);
+                Vec::with_capacity(stored)
+            })
+            .collect();
         let mut failure = None;
         node.for_each_child(&mut |field, child| {
             if failure.is_none() {
@@ -250,7 +260,7 @@ impl Planner {
                 .map(|(_, o)| o.clone())
         }) {
             let id = match &earlier {
-                Outcome::Stored { ecs_id, .. } => *ecs_id,
+                Outcome::Stored(stored) => stored.ecs_id,
                 Outcome::Unchanged => meta.ecs_id,
             };
             self.outcomes.push(earlier);
@@ -293,12 +303,12 @@ impl Planner {
             created_at,
             values: content.values.clone(),
         });
-        let outcome = Outcome::Stored {
+        let outcome = Outcome::Stored(Arc::new(StoredVersion {
             ecs_id,
             parent_id,
             created_at,
             content: content.clone(),
-        };
+        }));
         self.outcomes.push(outcome.clone());
         self.remember(meta.ecs_id, content, outcome);
         Ok(ecs_id)

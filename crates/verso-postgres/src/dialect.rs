@@ -147,7 +147,13 @@ mod tests {
 
     #[test]
     fn the_walk_expands_arrays_with_lateral_lookups() {
-        let walk = storage::walk_lists(&Postgres);
+        let walk = storage::walk_lists(
+            &Postgres,
+            storage::WalkShape {
+                single_root: false,
+                nested: true,
+            },
+        );
         assert!(
             walk.contains("FROM verso_lists WHERE parent_ecs_id = ANY($1)"),
             "{walk}"

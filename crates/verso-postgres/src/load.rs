@@ -15,7 +15,7 @@ use verso_core::{
     EntityType, GainedChild, Instrument, LoadRequest, LoadedRows, Lookup, Result, RowMeta,
     VersionFilter, VersionQuery,
 };
-use verso_sql::storage::LookupParam;
+use verso_sql::storage::{LookupParam, WalkShape};
 
 /// Loads the roots, every list and chunk below them (one recursive query),
 /// then the children, one query per child type present: `2 + child types`
@@ -41,13 +41,22 @@ pub(crate) async fn load(
         return Ok(loaded);
     }
     let found_roots: Vec<Uuid> = loaded.rows.keys().copied().collect();
+    let shape = WalkShape {
+        single_root: found_roots.len() == 1,
+        nested: request.nests(),
+    };
     instrument.query();
-    let rows = sqlx::query(sql::walk_lists())
-        .bind(&found_roots)
-        .bind(request.parent_types())
-        .fetch_all(pool)
-        .await
-        .map_err(db_error)?;
+    let walk = sqlx::query(sql::walk_lists(shape));
+    let walk = match found_roots.as_slice() {
+        [root] => walk.bind(*root),
+        roots => walk.bind(roots),
+    };
+    let walk = if shape.nested {
+        walk.bind(request.parent_types())
+    } else {
+        walk
+    };
+    let rows = walk.fetch_all(pool).await.map_err(db_error)?;
     for row in &rows {
         match walked(row)? {
             Walked::List(list) => loaded.lists.push(list),

@@ -10,6 +10,7 @@
 use crate::dialect::Postgres;
 use std::sync::OnceLock;
 use verso_core::{ColumnType, EntityType};
+use verso_sql::storage::WalkShape;
 use verso_sql::storage::{CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LISTS_TABLE};
 use verso_sql::VERSION_COLUMNS;
 
@@ -139,11 +140,13 @@ pub(crate) fn delete_heads() -> String {
 }
 
 /// The walk over the lists below a set of versions
-/// ([`verso_sql::storage::walk_lists`]), rendered once: `$1` the root ids
-/// (`uuid[]`), `$2` the names of the types with child fields (`text[]`).
-pub(crate) fn walk_lists() -> &'static str {
-    static WALK: OnceLock<String> = OnceLock::new();
-    WALK.get_or_init(|| verso_sql::storage::walk_lists(&Postgres))
+/// ([`verso_sql::storage::walk_lists`]), rendered once per shape: `$1` the
+/// root id (`uuid`) or ids (`uuid[]`), and for a nested walk `$2` the names
+/// of the types with child fields (`text[]`).
+pub(crate) fn walk_lists(shape: WalkShape) -> &'static str {
+    static WALKS: [OnceLock<String>; 4] = [const { OnceLock::new() }; 4];
+    let index = usize::from(shape.single_root) * 2 + usize::from(shape.nested);
+    WALKS[index].get_or_init(|| verso_sql::storage::walk_lists(&Postgres, shape))
 }
 
 /// The catalog rows whose table exists.

@@ -1121,7 +1121,7 @@ async fn the_walk_looks_up_lists_and_chunks_by_primary_key() {
                 .await
                 .unwrap();
             let explained: serde_json::Value = sqlx::query_scalar(&format!(
-                "EXPLAIN (FORMAT JSON) EXECUTE {name}('{{{root}}}'::uuid[], \
+                "EXPLAIN (FORMAT JSON) EXECUTE {name}('{root}'::uuid, \
                  '{{Thread,Message}}'::text[])"
             ))
             .persistent(false)

@@ -30,9 +30,9 @@ pub mod storage;
 pub use census::{count_versions, lineages, type_counts};
 pub use ddl::{add_nullable_column, catalog_table, entity_table};
 pub use dialect::Dialect;
-pub use rendered::{rendered, StatementKind};
 pub use layout::{LayoutColumn, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN, VERSION_COLUMNS};
-pub use load::{find_type, forks_of, lock_versions, select_by_ids, select_versions};
+pub use load::{find_type, forks_of, lock_versions, select_by_id, select_by_ids, select_versions};
+pub use rendered::{rendered, StatementKind};
 
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,19 @@ use verso_core::{EntityType, VersionFilter, VersionQuery};
 /// The whole versions of `ty` (metadata, then the type's columns) whose
 /// `ecs_id` is in the id list bound as parameter 1.
 pub fn select_by_ids(ty: &EntityType, dialect: &impl Dialect) -> SelectStatement {
+    select_whole(ty)
+        .and_where(dialect.in_id_list("ecs_id", 1))
+        .take()
+}
+
+/// The whole version of `ty` whose `ecs_id` is bound as parameter 1.
+pub fn select_by_id(ty: &EntityType, dialect: &impl Dialect) -> SelectStatement {
+    select_whole(ty)
+        .and_where(Expr::col(Alias::new("ecs_id")).eq(dialect.parameter(1)))
+        .take()
+}
+
+fn select_whole(ty: &EntityType) -> SelectStatement {
     Query::select()
         .columns(
             meta_columns()
@@ -17,7 +30,6 @@ pub fn select_by_ids(ty: &EntityType, dialect: &impl Dialect) -> SelectStatement
                 .map(Alias::new),
         )
         .from(Alias::new(ty.table))
-        .and_where(dialect.in_id_list("ecs_id", 1))
         .take()
 }
 

@@ -121,31 +121,86 @@ pub fn entity_index_statements(ty: &EntityType) -> Vec<String> {
     statements
 }
 
-/// Every list below the versions in the id list bound as parameter 1, with
-/// every chunk below those lists, following only children whose type is in
-/// the list of type names bound as parameter 2. Rows: `parent_ecs_id,
+/// Which walk a load needs (see [`walk_lists`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WalkShape {
+    /// One root, bound as one id rather than a list.
+    pub single_root: bool,
+    /// Some child below the roots has child lists of its own, so the walk
+    /// follows children into their lists (else it reads the roots' lists
+    /// and their chunks only).
+    pub nested: bool,
+}
+
+/// Every list below the roots bound as parameter 1 (one id, or a list of
+/// ids, as `shape` says), with every chunk below those lists; when
+/// `shape.nested`, following children whose type is in the list of type
+/// names bound as parameter 2 into their own lists. Rows: `parent_ecs_id,
 /// field, chunk_id, height, entries, child_type`; a list row has no
-/// `chunk_id`, a chunk row no `parent_ecs_id` and `field`. `UNION` drops
-/// repeated rows, so a chunk or subtree shared by several lists is read
-/// once.
-pub fn walk_lists(d: &impl Dialect) -> String {
-    let roots = d.in_ids("parent_ecs_id", 1);
+/// `chunk_id`, a chunk row no `parent_ecs_id` and `field`.
+///
+/// Each step goes down in height (`c.height < w.height`: an inequality, so
+/// no database turns it into a hash join), so even a damaged chunk cannot
+/// make the walk loop; the reader checks each chunk's exact height. With several roots or nested
+/// lists, `UNION` drops repeated rows, so a chunk or subtree shared by
+/// several lists is read once; one root's own lists share nothing worth
+/// the deduplication, and read with `UNION ALL`.
+pub fn walk_lists(d: &impl Dialect, shape: WalkShape) -> String {
+    let roots = if shape.single_root {
+        format!("parent_ecs_id = {}", d.param(1))
+    } else {
+        d.in_ids("parent_ecs_id", 1)
+    };
+    let union = if shape.single_root && !shape.nested {
+        "UNION ALL"
+    } else {
+        "UNION"
+    };
+    let each = d.each_id("w.entries", "e");
+    let columns = "parent_ecs_id, field, chunk_id, height, entries, child_type";
+    // The height check filters the chunk found by its key; SQLite would
+    // rather pick an index by it (`+` keeps it from doing so).
+    let height = match d.recursion() {
+        Recursion::Compound => "+c.height",
+        Recursion::Lateral => "c.height",
+    };
+    if !shape.nested {
+        let anchor_chunk = match d.recursion() {
+            Recursion::Compound => "NULL",
+            Recursion::Lateral => "NULL::uuid",
+        };
+        let step_list = match d.recursion() {
+            Recursion::Compound => "NULL, NULL",
+            Recursion::Lateral => "NULL::uuid, NULL::text",
+        };
+        return format!(
+            "WITH RECURSIVE w({columns}) AS (\
+             SELECT parent_ecs_id, field, {anchor_chunk}, height, entries, child_type \
+             FROM {LISTS_TABLE} WHERE {roots} \
+             {union} \
+             SELECT {step_list}, c.chunk_id, c.height, c.entries, w.child_type \
+             FROM w CROSS JOIN {each} JOIN {CHUNKS_TABLE} AS c \
+             ON c.chunk_id = e.value AND {height} < w.height \
+             WHERE w.height > 0) \
+             SELECT {columns} FROM w"
+        );
+    }
     let parent_types = d.in_texts("w.child_type", 2);
     match d.recursion() {
         Recursion::Compound => format!(
-            "WITH RECURSIVE w(parent_ecs_id, field, chunk_id, height, entries, child_type) AS (\
+            "WITH RECURSIVE w({columns}) AS (\
              SELECT parent_ecs_id, field, NULL, height, entries, child_type \
              FROM {LISTS_TABLE} WHERE {roots} \
              UNION \
              SELECT NULL, NULL, c.chunk_id, c.height, c.entries, w.child_type \
-             FROM w, {each} JOIN {CHUNKS_TABLE} AS c ON c.chunk_id = e.value \
+             FROM w, {each} JOIN {CHUNKS_TABLE} AS c \
+             ON c.chunk_id = e.value AND +c.height < w.height \
              WHERE w.height > 0 \
              UNION \
              SELECT l.parent_ecs_id, l.field, NULL, l.height, l.entries, l.child_type \
              FROM w, {each} JOIN {LISTS_TABLE} AS l ON l.parent_ecs_id = e.value \
              WHERE w.height = 0 AND {parent_types}) \
-             SELECT parent_ecs_id, field, chunk_id, height, entries, child_type FROM w",
-            each = d.each_id("w.entries", "e"),
+             SELECT {columns} FROM w",
         ),
         Recursion::Lateral => format!(
             "WITH RECURSIVE w AS (\
@@ -156,13 +211,12 @@ pub fn walk_lists(d: &impl Dialect) -> String {
              FROM w CROSS JOIN LATERAL {each} CROSS JOIN LATERAL (\
              SELECT NULL::uuid AS parent_ecs_id, NULL::text AS field, c.chunk_id, c.height, \
              c.entries, w.child_type FROM {CHUNKS_TABLE} AS c \
-             WHERE w.height > 0 AND c.chunk_id = e.value \
+             WHERE w.height > 0 AND c.chunk_id = e.value AND c.height < w.height \
              UNION ALL \
              SELECT l.parent_ecs_id, l.field, NULL::uuid, l.height, l.entries, l.child_type \
              FROM {LISTS_TABLE} AS l \
              WHERE w.height = 0 AND {parent_types} AND l.parent_ecs_id = e.value) AS n) \
-             SELECT parent_ecs_id, field, chunk_id, height, entries, child_type FROM w",
-            each = d.each_id("w.entries", "e"),
+             SELECT {columns} FROM w",
         ),
     }
 }

@@ -1,40 +1,19 @@
 //! Storing a commit plan in one transaction.
 
+use crate::batch::{self, Action, Batch};
 use crate::decode::{parse_uuid, row_meta};
 use crate::dialect::Sqlite;
-use crate::encode::{timestamp_text, uuid_text, BatchText, Unstorable};
+use crate::encode::timestamp_text;
 use crate::error::db_error;
 use crate::load::id_array;
-use crate::sql;
+use rusqlite::params_from_iter;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use sea_query::SqliteQueryBuilder;
 use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{CommitPlan, Error, Instrument, Result};
 use verso_sql::VERSION_COLUMNS;
-
-/// One insert (or delete) statement with its whole batch packed in one
-/// JSON parameter.
-pub(crate) struct BatchInsert {
-    sql: String,
-    rows: String,
-    row_count: u64,
-    returns_ids: bool,
-    /// Whether the rows it affects count as rows written (inserts do).
-    counts_rows: bool,
-}
-
-impl BatchInsert {
-    fn new(sql: String, rows: BatchText, row_count: usize) -> Self {
-        BatchInsert {
-            sql,
-            rows: rows.finish(),
-            row_count: row_count as u64,
-            returns_ids: false,
-            counts_rows: true,
-        }
-    }
-}
 
 /// A query run before the inserts when the commit refuses to branch: does
 /// any version already descend from the versions this commit forks?
@@ -47,7 +26,7 @@ pub(crate) struct BranchCheck {
 /// The statements of a commit: the branch checks, then the inserts.
 pub(crate) struct PreparedCommit {
     checks: Vec<BranchCheck>,
-    inserts: Vec<BatchInsert>,
+    writes: Vec<Batch>,
 }
 
 /// Turns a plan into its branch checks (when it refuses to branch), one
@@ -67,118 +46,47 @@ pub(crate) fn prepare(plan: &CommitPlan) -> Result<PreparedCommit> {
     };
     Ok(PreparedCommit {
         checks,
-        inserts: prepare_inserts(plan)?,
+        writes: prepare_writes(plan)?,
     })
 }
 
-/// One insert per table, then one per shared table the plan writes to
-/// (lists, chunks, list changes, heads). A value SQLite cannot store is an
-/// `InvalidInput` naming the version.
-fn prepare_inserts(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
-    let mut inserts = Vec::with_capacity(plan.batches.len() + 1);
-    for batch in &plan.batches {
-        let ty = batch.entity_type;
-        let columns: Vec<&str> = VERSION_COLUMNS
+/// The versions of each table, then the lists, chunks, list changes,
+/// replaced heads and new heads, each batch skipped when empty. A value
+/// SQLite cannot store is an `InvalidInput` naming the version.
+fn prepare_writes(plan: &CommitPlan) -> Result<Vec<Batch>> {
+    let mut writes = Vec::with_capacity(plan.batches.len() + 5);
+    for table in &plan.batches {
+        let ty = table.entity_type;
+        let columns = VERSION_COLUMNS
             .iter()
             .map(|c| c.name)
             .chain(ty.columns.iter().map(|c| c.name))
             .collect();
-        let mut rows = BatchText::default();
-        for row in &batch.rows {
-            rows.row();
-            rows.text(&uuid_text(&row.ecs_id));
-            rows.text(&uuid_text(&row.lineage_id));
-            match &row.parent_id {
-                Some(parent) => rows.text(&uuid_text(parent)),
-                None => rows.null(),
+        let mut rows = Batch::new(ty.table, columns, Action::InsertReturningIds);
+        for row in &table.rows {
+            let mut values = Vec::with_capacity(4 + ty.columns.len());
+            values.push(batch::uuid(&row.ecs_id));
+            values.push(batch::uuid(&row.lineage_id));
+            values.push(row.parent_id.as_ref().map_or(SqlValue::Null, batch::uuid));
+            values.push(SqlValue::Text(timestamp_text(&row.created_at)));
+            for (column, value) in ty.columns.iter().zip(row.values.iter()) {
+                values.push(batch::value(value).map_err(|why| Error::InvalidInput {
+                    type_name: ty.name.to_string(),
+                    id: row.ecs_id,
+                    detail: format!("column {}: {why}", column.name),
+                })?);
             }
-            rows.text(&timestamp_text(&row.created_at));
-            for (column, value) in ty.columns.iter().zip(&row.values) {
-                rows.value(value)
-                    .map_err(|Unstorable(why)| Error::InvalidInput {
-                        type_name: ty.name.to_string(),
-                        id: row.ecs_id,
-                        detail: format!("column {}: {why}", column.name),
-                    })?;
-            }
+            rows.push(values);
         }
-        inserts.push(BatchInsert {
-            sql: sql::insert_json_batch(ty.table, &columns, true),
-            rows: rows.finish(),
-            row_count: batch.rows.len() as u64,
-            returns_ids: true,
-            counts_rows: true,
-        });
+        writes.push(rows);
     }
-    if !plan.lists.is_empty() {
-        let mut rows = BatchText::default();
-        for list in &plan.lists {
-            rows.row();
-            rows.text(&uuid_text(&list.parent));
-            rows.text(&list.field);
-            rows.text(&list.child_type);
-            rows.int(list.height);
-            rows.ids(&list.entries);
-        }
-        inserts.push(BatchInsert::new(
-            sql::insert_lists(),
-            rows,
-            plan.lists.len(),
-        ));
-    }
-    if !plan.chunks.is_empty() {
-        let mut rows = BatchText::default();
-        for chunk in &plan.chunks {
-            rows.row();
-            rows.text(&uuid_text(&chunk.id));
-            rows.int(chunk.height);
-            rows.ids(&chunk.entries);
-        }
-        inserts.push(BatchInsert::new(
-            sql::insert_chunks(),
-            rows,
-            plan.chunks.len(),
-        ));
-    }
-    if !plan.changes.is_empty() {
-        let mut rows = BatchText::default();
-        for change in &plan.changes {
-            rows.row();
-            rows.text(&uuid_text(&change.child));
-            rows.text(&uuid_text(&change.parent));
-            rows.text(&change.field);
-            rows.int(change.position);
-            rows.int(i64::from(change.added));
-        }
-        inserts.push(BatchInsert::new(
-            sql::insert_changes(),
-            rows,
-            plan.changes.len(),
-        ));
-    }
-    let mut replaced = BatchText::default();
-    let mut replaced_count = 0;
-    for (lineage, parent) in plan.replaced_heads() {
-        replaced.row();
-        replaced.text(&uuid_text(&lineage));
-        replaced.text(&uuid_text(&parent));
-        replaced_count += 1;
-    }
-    if replaced_count > 0 {
-        let mut delete = BatchInsert::new(sql::delete_heads(), replaced, replaced_count);
-        delete.counts_rows = false;
-        inserts.push(delete);
-    }
-    let mut heads = BatchText::default();
-    let mut head_count = 0;
-    for (lineage, ecs_id) in plan.new_heads() {
-        heads.row();
-        heads.text(&uuid_text(&lineage));
-        heads.text(&uuid_text(&ecs_id));
-        head_count += 1;
-    }
-    inserts.push(BatchInsert::new(sql::insert_heads(), heads, head_count));
-    Ok(inserts)
+    writes.push(batch::lists(&plan.lists));
+    writes.push(batch::chunks(&plan.chunks));
+    writes.push(batch::changes(&plan.changes));
+    writes.push(batch::heads(plan.replaced_heads(), Action::Delete));
+    writes.push(batch::heads(plan.new_heads(), Action::Insert));
+    writes.retain(|w| !w.is_empty());
+    Ok(writes)
 }
 
 /// Runs the inserts between `BEGIN IMMEDIATE` and `COMMIT`; any failure
@@ -188,7 +96,7 @@ pub(crate) fn run(
     instrument: &Instrument,
     prepared: PreparedCommit,
 ) -> Result<HashMap<Uuid, i64>> {
-    let PreparedCommit { checks, inserts } = prepared;
+    let PreparedCommit { checks, writes } = prepared;
     let mut statement_number = 1;
     instrument.commit_statement(statement_number)?;
     conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
@@ -209,25 +117,32 @@ pub(crate) fn run(
             }
         }
         let mut row_ids = HashMap::new();
-        for insert in &inserts {
-            statement_number += 1;
-            instrument.commit_statement(statement_number)?;
-            let mut statement = conn.prepare_cached(&insert.sql).map_err(db_error)?;
-            let param = insert.rows.as_str();
-            if insert.returns_ids {
-                instrument.rows_written(insert.row_count);
-                let mut rows = statement.query([param]).map_err(db_error)?;
-                while let Some(row) = rows.next().map_err(db_error)? {
-                    let id: i64 = row.get(0).map_err(db_error)?;
-                    let ecs_id: String = row.get(1).map_err(db_error)?;
-                    let ecs_id = parse_uuid(&ecs_id)
-                        .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e))?;
-                    row_ids.insert(ecs_id, id);
-                }
-            } else {
-                let affected = statement.execute([param]).map_err(db_error)?;
-                if insert.counts_rows {
-                    instrument.rows_written(affected as u64);
+        for write in &writes {
+            for (sql, values) in write.statements() {
+                statement_number += 1;
+                instrument.commit_statement(statement_number)?;
+                let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
+                let params = params_from_iter(values.iter());
+                match write.action() {
+                    Action::InsertReturningIds => {
+                        let mut rows = statement.query(params).map_err(db_error)?;
+                        while let Some(row) = rows.next().map_err(db_error)? {
+                            let id: i64 = row.get(0).map_err(db_error)?;
+                            let ecs_id: String = row.get(1).map_err(db_error)?;
+                            let ecs_id = parse_uuid(&ecs_id)
+                                .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e))?;
+                            row_ids.insert(ecs_id, id);
+                            instrument.rows_written(1);
+                        }
+                    }
+                    Action::Insert | Action::InsertNew => {
+                        let affected = statement.execute(params).map_err(db_error)?;
+                        instrument.rows_written(affected as u64);
+                    }
+                    // Deleting a replaced head writes no row.
+                    Action::Delete => {
+                        statement.execute(params).map_err(db_error)?;
+                    }
                 }
             }
         }

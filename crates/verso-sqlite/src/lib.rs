@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+mod batch;
 mod census;
 mod commit;
 mod connect;

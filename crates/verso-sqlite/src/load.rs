@@ -14,7 +14,7 @@ use verso_core::{
     ChunkRow, EntityType, Error, GainedChild, Instrument, ListRow, LoadRequest, LoadedRows, Lookup,
     Result, RowMeta, VersionFilter, VersionQuery,
 };
-use verso_sql::storage::{LookupParam, CHANGES_TABLE, CHUNKS_TABLE, LISTS_TABLE};
+use verso_sql::storage::{LookupParam, WalkShape, CHANGES_TABLE, CHUNKS_TABLE, LISTS_TABLE};
 
 /// The ids as the text of a JSON array of UUID texts, written directly
 /// (a load binds thousands of them).
@@ -42,31 +42,65 @@ pub(crate) fn load(
     request: &LoadRequest,
 ) -> Result<LoadedRows> {
     let mut loaded = LoadedRows::default();
-    let roots = id_array(request.roots.iter().copied());
-    select_rows(conn, instrument, request.root_type, &roots, &mut loaded)?;
+    let shape = WalkShape {
+        single_root: request.roots.len() == 1,
+        nested: request.nests(),
+    };
+    // One root travels as its id; several as a JSON array.
+    let roots = match request.roots.as_slice() {
+        [root] => uuid_text(root),
+        roots => id_array(roots.iter().copied()),
+    };
+    let select = if shape.single_root {
+        verso_sql::rendered(("sqlite", "select_by_id"), request.root_type, || {
+            verso_sql::select_by_id(request.root_type, &Sqlite).to_string(SqliteQueryBuilder)
+        })
+    } else {
+        select_by_ids(request.root_type)
+    };
+    select_rows(
+        conn,
+        instrument,
+        request.root_type,
+        &select,
+        &roots,
+        &mut loaded,
+    )?;
     if !request.has_lists(&loaded) {
         return Ok(loaded);
     }
-    walk_lists(conn, instrument, request, &roots, &mut loaded)?;
+    walk_lists(conn, instrument, request, shape, &roots, &mut loaded)?;
     for (ty, ids) in request.missing_children(&loaded)? {
         loaded.rows.reserve(ids.len());
-        select_rows(conn, instrument, ty, &id_array(ids), &mut loaded)?;
+        select_rows(
+            conn,
+            instrument,
+            ty,
+            &select_by_ids(ty),
+            &id_array(ids),
+            &mut loaded,
+        )?;
     }
     Ok(loaded)
 }
 
+fn select_by_ids(ty: &'static EntityType) -> std::sync::Arc<String> {
+    verso_sql::rendered(("sqlite", "select_by_ids"), ty, || {
+        verso_sql::select_by_ids(ty, &Sqlite).to_string(SqliteQueryBuilder)
+    })
+}
+
+/// Runs `sql`, a select of whole versions of `ty` bound to `ids`.
 fn select_rows(
     conn: &Connection,
     instrument: &Instrument,
     ty: &'static EntityType,
+    sql: &str,
     ids: &str,
     loaded: &mut LoadedRows,
 ) -> Result<()> {
     instrument.query();
-    let sql = verso_sql::rendered(("sqlite", "select_by_ids"), ty, || {
-        verso_sql::select_by_ids(ty, &Sqlite).to_string(SqliteQueryBuilder)
-    });
-    let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
+    let mut statement = conn.prepare_cached(sql).map_err(db_error)?;
     let mut rows = statement.query([ids]).map_err(db_error)?;
     while let Some(row) = rows.next().map_err(db_error)? {
         let stored = stored_row(row, ty)?;
@@ -80,22 +114,36 @@ fn walk_lists(
     conn: &Connection,
     instrument: &Instrument,
     request: &LoadRequest,
+    shape: WalkShape,
     roots: &str,
     loaded: &mut LoadedRows,
 ) -> Result<()> {
     instrument.query();
-    let mut statement = conn.prepare_cached(sql::walk_lists()).map_err(db_error)?;
-    let parent_types = serde_json::to_string(&request.parent_types())
-        .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e.to_string()))?;
-    let mut rows = statement.query([roots, &parent_types]).map_err(db_error)?;
+    let mut statement = conn
+        .prepare_cached(sql::walk_lists(shape))
+        .map_err(db_error)?;
+    let mut rows = if shape.nested {
+        let parent_types = serde_json::to_string(&request.parent_types())
+            .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e.to_string()))?;
+        statement.query([roots, &parent_types])
+    } else {
+        statement.query([roots])
+    }
+    .map_err(db_error)?;
     while let Some(row) = rows.next().map_err(db_error)? {
         let chunk_id: Option<String> = row.get(2).map_err(db_error)?;
         let height: i64 = row.get(3).map_err(db_error)?;
-        let entries: String = row.get(4).map_err(db_error)?;
+        let entries = row.get_ref(4).map_err(db_error)?;
+        let entries = entries.as_str().map_err(|e| Error::Decode {
+            type_name: LISTS_TABLE.into(),
+            id: Uuid::nil(),
+            column: "entries".into(),
+            detail: e.to_string(),
+        })?;
         match chunk_id {
             Some(id) => {
                 let id = list_uuid(CHUNKS_TABLE, Uuid::nil(), "chunk_id", &id)?;
-                let entries = id_list(CHUNKS_TABLE, id, &entries)?;
+                let entries = id_list(CHUNKS_TABLE, id, entries)?;
                 loaded.chunks.insert(
                     id,
                     ChunkRow {
@@ -115,7 +163,7 @@ fn walk_lists(
                     field: Cow::Owned(field),
                     child_type: Cow::Owned(child_type),
                     height,
-                    entries: id_list(LISTS_TABLE, parent, &entries)?,
+                    entries: id_list(LISTS_TABLE, parent, entries)?,
                 });
             }
         }
@@ -154,16 +202,15 @@ pub(crate) fn lookup(
     lookup: &Lookup,
 ) -> Result<Vec<RowMeta>> {
     let kind = ("sqlite", verso_sql::storage::lookup_kind(lookup));
-    let statement = verso_sql::rendered(kind, ty, || {
-        verso_sql::storage::lookup(ty, lookup, &Sqlite)
-    });
+    let statement =
+        verso_sql::rendered(kind, ty, || verso_sql::storage::lookup(ty, lookup, &Sqlite));
     let (sql, params) = statement.as_ref();
     let values: Vec<rusqlite::types::Value> = params
         .iter()
         .map(|param| lookup_value(lookup, *param))
         .collect();
     instrument.query();
-    let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
+    let mut statement = conn.prepare_cached(sql).map_err(db_error)?;
     let mut rows = statement
         .query(params_from_iter(values))
         .map_err(db_error)?;
@@ -202,9 +249,12 @@ fn lookup_value(lookup: &Lookup, param: LookupParam) -> rusqlite::types::Value {
             },
             LookupParam::RowId,
         ) => V::Integer(*id),
-        (Lookup::Versions { limit: Some(limit), .. }, LookupParam::Limit) => {
-            V::Integer(i64::try_from(*limit).unwrap_or(i64::MAX))
-        }
+        (
+            Lookup::Versions {
+                limit: Some(limit), ..
+            },
+            LookupParam::Limit,
+        ) => V::Integer(i64::try_from(*limit).unwrap_or(i64::MAX)),
         _ => V::Null,
     }
 }

@@ -139,10 +139,22 @@ async fn every_lookup_searches_an_index() {
 }
 
 #[tokio::test]
-async fn the_walk_searches_lists_and_chunks_by_key() {
+async fn every_walk_searches_lists_and_chunks_by_key() {
     let (_path, conn) = database().await;
-    let lines = plan(&conn, crate::sql::walk_lists(), 2);
-    assert_indexed(&lines, &["PRIMARY KEY (parent_ecs_id=?)", "(chunk_id=?)"]);
+    for single_root in [true, false] {
+        for nested in [true, false] {
+            let shape = storage::WalkShape {
+                single_root,
+                nested,
+            };
+            let lines = plan(
+                &conn,
+                crate::sql::walk_lists(shape),
+                1 + usize::from(nested),
+            );
+            assert_indexed(&lines, &["PRIMARY KEY (parent_ecs_id=?)", "(chunk_id=?)"]);
+        }
+    }
 }
 
 #[tokio::test]
@@ -224,4 +236,55 @@ async fn the_documented_query_lists_children_in_order() {
         .map(|id| id.unwrap().parse().unwrap())
         .collect();
     assert_eq!(listed, children);
+}
+
+#[tokio::test]
+async fn a_chunk_listing_itself_ends_the_walk_with_a_decode_error() {
+    use verso_core::{ChunkRow, CommitPlan, ListRow, LoadRequest, NewVersion, TableBatch};
+    let (path, _conn) = database().await;
+    let driver = SqliteDriver::open(path.path()).unwrap();
+    let parent = Uuid::new_v4();
+    let looping = Uuid::new_v4();
+    let plan = CommitPlan {
+        batches: vec![TableBatch {
+            entity_type: &NOTE,
+            rows: vec![NewVersion {
+                ecs_id: parent,
+                lineage_id: Uuid::new_v4(),
+                parent_id: None,
+                created_at: chrono::Utc::now(),
+                values: vec![
+                    verso_core::Value::Text("root".into()),
+                    verso_core::Value::Null,
+                ],
+            }],
+        }],
+        lists: vec![ListRow {
+            parent,
+            field: "notes".into(),
+            child_type: "Note".into(),
+            height: 2,
+            entries: vec![looping],
+        }],
+        // A damaged database: a chunk that lists itself.
+        chunks: vec![ChunkRow {
+            id: looping,
+            height: 1,
+            entries: vec![looping],
+        }],
+        ..CommitPlan::default()
+    };
+    driver.commit(&plan).await.unwrap();
+    let request = LoadRequest {
+        root_type: &NOTE,
+        roots: vec![parent],
+        types: vec![&NOTE],
+    };
+    let loaded = driver.load(&request).await;
+    match loaded.and_then(|rows| verso_core::Assembly::new(&rows).map(|_| ())) {
+        Err(verso_core::Error::Decode { id, column, .. }) => {
+            assert_eq!((id, column.as_str()), (parent, "notes"));
+        }
+        other => panic!("expected a decode error naming the list, got {other:?}"),
+    }
 }

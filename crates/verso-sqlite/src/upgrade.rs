@@ -12,23 +12,19 @@
 //! ([`Instrument::commit_statement`]), so a fault injected with
 //! [`Instrument::inject`] fails the upgrade part-way.
 
+use crate::batch::{self, Action};
 use crate::decode::parse_uuid;
 use crate::dialect::Sqlite;
-use crate::encode::{uuid_text, BatchText};
 use crate::error::db_error;
-use crate::sql;
+use rusqlite::params_from_iter;
 use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
-use verso_core::list::upgrade::{plan_upgrade, LegacyLink, TypeVersions, UpgradePlan, VersionInfo};
+use verso_core::list::upgrade::{plan_upgrade, LegacyLink, TypeVersions, VersionInfo};
 use verso_core::{CatalogEntry, EntityType, Error, Instrument, Result, UpgradeReport};
 use verso_sql::storage::{
     self, quoted, CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LEGACY_LINKS_TABLE, LISTS_TABLE,
 };
 use verso_sql::CATALOG_TABLE;
-
-/// Rows per insert statement: each batch travels as one JSON parameter,
-/// kept well below SQLite's limit on the length of a value.
-const BATCH_ROWS: usize = 5_000;
 
 /// The statements of the upgrade transaction, numbered from 1 (`BEGIN`).
 struct Steps<'a> {
@@ -127,13 +123,22 @@ fn migrate(conn: &Connection, steps: &mut Steps<'_>) -> Result<Option<UpgradeRep
             conn.execute_batch(&statement).map_err(db_error)?;
         }
     }
-    for (insert, rows) in batches(&plan) {
-        steps.next()?;
-        let affected = conn
-            .prepare_cached(insert)
-            .and_then(|mut statement| statement.execute([rows.as_str()]))
-            .map_err(db_error)?;
-        steps.instrument.rows_written(affected as u64);
+    // The batches a commit writes lists, chunks, list changes and heads with.
+    let writes = [
+        batch::lists(&plan.lists),
+        batch::chunks(&plan.chunks),
+        batch::changes(&plan.changes),
+        batch::heads(plan.heads.iter().copied(), Action::Insert),
+    ];
+    for write in &writes {
+        for (sql, values) in write.statements() {
+            steps.next()?;
+            let affected = conn
+                .prepare_cached(&sql)
+                .and_then(|mut statement| statement.execute(params_from_iter(values.iter())))
+                .map_err(db_error)?;
+            steps.instrument.rows_written(affected as u64);
+        }
     }
     steps.next()?;
     conn.execute_batch(&format!("DROP TABLE {LEGACY_LINKS_TABLE}"))
@@ -283,64 +288,4 @@ fn broken_link(parent: Uuid, column: &str, detail: String) -> Error {
         column: column.into(),
         detail,
     }
-}
-
-/// The inserts of the plan, each with its batch of at most [`BATCH_ROWS`]
-/// rows as JSON text: the statements a commit writes lists, chunks, list
-/// changes and heads with.
-fn batches(plan: &UpgradePlan) -> Vec<(&'static str, String)> {
-    static STATEMENTS: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
-    let [lists, chunks, changes, heads] = STATEMENTS.get_or_init(|| {
-        [
-            sql::insert_lists(),
-            sql::insert_chunks(),
-            sql::insert_changes(),
-            sql::insert_heads(),
-        ]
-    });
-    let mut out = Vec::new();
-    for part in plan.lists.chunks(BATCH_ROWS) {
-        let mut rows = BatchText::default();
-        for list in part {
-            rows.row();
-            rows.text(&uuid_text(&list.parent));
-            rows.text(&list.field);
-            rows.text(&list.child_type);
-            rows.int(list.height);
-            rows.ids(&list.entries);
-        }
-        out.push((lists.as_str(), rows.finish()));
-    }
-    for part in plan.chunks.chunks(BATCH_ROWS) {
-        let mut rows = BatchText::default();
-        for chunk in part {
-            rows.row();
-            rows.text(&uuid_text(&chunk.id));
-            rows.int(chunk.height);
-            rows.ids(&chunk.entries);
-        }
-        out.push((chunks.as_str(), rows.finish()));
-    }
-    for part in plan.changes.chunks(BATCH_ROWS) {
-        let mut rows = BatchText::default();
-        for change in part {
-            rows.row();
-            rows.text(&uuid_text(&change.child));
-            rows.text(&uuid_text(&change.parent));
-            rows.text(&change.field);
-            rows.int(change.position);
-            rows.int(i64::from(change.added));
-        }
-        out.push((changes.as_str(), rows.finish()));
-    }
-    for part in plan.heads.chunks(BATCH_ROWS) {
-        let mut rows = BatchText::default();
-        for (lineage, ecs_id) in part {
-            rows.row();
-            rows.text(&uuid_text(lineage));
-            rows.text(&uuid_text(ecs_id));
-        }
-        out.push((heads.as_str(), rows.finish()));
-    }
-    out
 }

@@ -151,9 +151,8 @@ impl ChunkedList {
     /// Errors: a chunk missing from `chunks`, or of the wrong height, is a
     /// [`Error::Decode`] naming the parent, the field and the chunk.
     pub fn read(list: &ListRow, chunks: &HashMap<Uuid, ChunkRow>) -> Result<(Vec<Uuid>, Self)> {
-        let height = usize::try_from(list.height).map_err(|_| {
-            broken(list, format!("list height {} is negative", list.height))
-        })?;
+        let height = usize::try_from(list.height)
+            .map_err(|_| broken(list, format!("list height {} is negative", list.height)))?;
         let mut levels = vec![Level::default(); height];
         let mut sequence = list.entries.clone();
         for h in (0..height).rev() {
@@ -209,7 +208,11 @@ impl ChunkedList {
 
 /// Cuts `sequence` (of height `levels.len()`) and every level above it,
 /// hashing every chunk, until a level is one chunk: the root.
-fn grow(mut levels: Vec<Level>, mut sequence: Vec<Uuid>, chunks: &mut Vec<ChunkRow>) -> ChunkedList {
+fn grow(
+    mut levels: Vec<Level>,
+    mut sequence: Vec<Uuid>,
+    chunks: &mut Vec<ChunkRow>,
+) -> ChunkedList {
     loop {
         let height = levels.len();
         let lengths = chunker::cut(&sequence, height);
@@ -226,7 +229,9 @@ fn grow(mut levels: Vec<Level>, mut sequence: Vec<Uuid>, chunks: &mut Vec<ChunkR
         };
         let mut start = 0;
         for length in lengths {
-            level.ids.push(new_chunk(height, &sequence[start..start + length], chunks));
+            level
+                .ids
+                .push(new_chunk(height, &sequence[start..start + length], chunks));
             start += length;
             level.ends.push(start);
         }
@@ -260,7 +265,11 @@ fn recut(
         .ends
         .partition_point(|&end| end <= prefix)
         .min(old_level.ends.len() - 1);
-    let start = if first == 0 { 0 } else { old_level.ends[first - 1] };
+    let start = if first == 0 {
+        0
+    } else {
+        old_level.ends[first - 1]
+    };
     let mut level = Level {
         ids: old_level.ids[..first].to_vec(),
         ends: old_level.ends[..first].to_vec(),
@@ -273,7 +282,9 @@ fn recut(
         if !(chunker::ends_chunk(run, &new[position], height) || end == new.len()) {
             continue;
         }
-        level.ids.push(new_chunk(height, &new[run_start..end], chunks));
+        level
+            .ids
+            .push(new_chunk(height, &new[run_start..end], chunks));
         level.ends.push(end);
         run_start = end;
         if end >= tail && end < new.len() {
@@ -281,7 +292,10 @@ fn recut(
             // are cut alike from here on.
             let old_end = end + old.len() - new.len();
             if let Ok(cut) = old_level.ends.binary_search(&old_end) {
-                for (id, old_end) in old_level.ids[cut + 1..].iter().zip(&old_level.ends[cut + 1..]) {
+                for (id, old_end) in old_level.ids[cut + 1..]
+                    .iter()
+                    .zip(&old_level.ends[cut + 1..])
+                {
                     level.ids.push(*id);
                     level.ends.push(old_end + new.len() - old.len());
                 }

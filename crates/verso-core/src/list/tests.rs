@@ -149,7 +149,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, below: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         ((self.0 >> 33) as usize) % below.max(1)
     }
 }
@@ -199,7 +202,10 @@ fn a_rebuilt_tree_equals_a_tree_built_from_scratch() {
             .iter()
             .filter(|c| !shape.holds_chunk(&c.id) && !rebuilt.chunks.iter().any(|r| r.id == c.id))
             .collect();
-        assert!(missing.is_empty(), "step {step}: chunks not written {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "step {step}: chunks not written {missing:?}"
+        );
         assert!(
             rebuilt.chunks.len() <= 3 * (built.shape.height() + 1) + 200 / 4,
             "step {step}: {} chunks re-cut",
