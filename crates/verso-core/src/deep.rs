@@ -14,3 +14,18 @@ const SEGMENT: usize = 1024 * 1024;
 pub(crate) fn descend<R>(step: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(RED_ZONE, SEGMENT, step)
 }
+
+/// How many levels [`descend_at`] goes between two checks of the stack:
+/// far fewer than [`RED_ZONE`] holds frames of any of Verso's walks.
+const CHECK_EVERY: usize = 8;
+
+/// [`descend`] for a walk that knows its depth: the stack is checked on
+/// every [`CHECK_EVERY`]th level only, so the wide levels of a big tree
+/// (thousands of children one level down) pay nothing for it.
+pub(crate) fn descend_at<R>(depth: usize, step: impl FnOnce() -> R) -> R {
+    if depth % CHECK_EVERY == 0 {
+        descend(step)
+    } else {
+        step()
+    }
+}

@@ -169,7 +169,7 @@ pub fn plan_commit_with(
         batch_of_table: HashMap::new(),
         planned_chunks: HashSet::new(),
     };
-    planner.visit(root, force_root)?;
+    planner.visit(root, force_root, 0)?;
     planner.plan.refuse_branches = refuse_branches;
     Ok(PlannedCommit {
         plan: planner.plan,
@@ -182,16 +182,19 @@ pub fn plan_commit_with(
 /// `row_ids` maps each inserted version to its row id.
 pub fn apply_commit(root: &mut dyn Node, planned: PlannedCommit, row_ids: &HashMap<Uuid, i64>) {
     let mut outcomes = planned.outcomes.into_iter();
-    apply_node(root, &mut outcomes, row_ids);
+    apply_node(root, &mut outcomes, row_ids, 0);
 }
 
 fn apply_node(
     node: &mut dyn Node,
     outcomes: &mut std::vec::IntoIter<Outcome>,
     row_ids: &HashMap<Uuid, i64>,
+    depth: usize,
 ) {
     node.for_each_child_mut(&mut |_, child| {
-        crate::deep::descend(|| apply_node(child, outcomes, row_ids))
+        crate::deep::descend_at(depth + 1, || {
+            apply_node(child, outcomes, row_ids, depth + 1)
+        })
     });
     if let Some(Outcome::Stored(stored)) = outcomes.next() {
         let meta = node.meta_mut();
@@ -218,22 +221,26 @@ struct Planner {
 }
 
 impl Planner {
-    fn visit(&mut self, node: &dyn Node, force: bool) -> Result<Uuid> {
+    fn visit(&mut self, node: &dyn Node, force: bool, depth: usize) -> Result<Uuid> {
         let ty = node.node_type();
         // Sized as the stored lists were: most commits keep their length.
         let stored_children = node.meta().stored.as_deref().map(|s| &s.children);
-        let mut children: Vec<Vec<Uuid>> = (0..ty.children.len())
-            .map(|field| {
-                let stored = stored_children
-                    .and_then(|c| c.get(field))
-                    .map_or(0, Vec::len);
-                Vec::with_capacity(stored)
-            })
-            .collect();
+        let mut children: Vec<Vec<Uuid>> = if ty.children.is_empty() {
+            Vec::new()
+        } else {
+            (0..ty.children.len())
+                .map(|field| {
+                    let stored = stored_children
+                        .and_then(|c| c.get(field))
+                        .map_or(0, Vec::len);
+                    Vec::with_capacity(stored)
+                })
+                .collect()
+        };
         let mut failure = None;
         node.for_each_child(&mut |field, child| {
             if failure.is_none() {
-                match crate::deep::descend(|| self.visit(child, false)) {
+                match crate::deep::descend_at(depth + 1, || self.visit(child, false, depth + 1)) {
                     Ok(id) => children[field].push(id),
                     Err(e) => failure = Some(e),
                 }
