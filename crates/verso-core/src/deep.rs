@@ -23,7 +23,7 @@ const CHECK_EVERY: usize = 8;
 /// every [`CHECK_EVERY`]th level only, so the wide levels of a big tree
 /// (thousands of children one level down) pay nothing for it.
 pub(crate) fn descend_at<R>(depth: usize, step: impl FnOnce() -> R) -> R {
-    if depth % CHECK_EVERY == 0 {
+    if depth.is_multiple_of(CHECK_EVERY) {
         descend(step)
     } else {
         step()
