@@ -5,8 +5,8 @@
 //! The bench binaries are `benches/commit_load.rs` (edit one message of a
 //! thread of N, load it) and `benches/growth.rs` (a thread grown turn by
 //! turn, lookups on long lineages, one large ingest); run both with
-//! `cargo bench -p verso-bench`. See `docs/performance.md` and
-//! `docs/performance-growth.md`.
+//! `cargo bench -p verso-bench`; `benches/sqlite_batches.rs` compares
+//! SQLite's batch insert forms. See `docs/performance.md`.
 //!
 //! Each backend is a feature (`sqlite`, `postgres`, both by default); the
 //! bench binaries need at least one.
