@@ -1,39 +1,74 @@
-//! Storing a commit plan in one transaction: `BEGIN`, one `UNNEST` insert
-//! per entity table, one each for the lists, chunks and list changes, the
-//! delete of the replaced heads and the insert of the new ones, `COMMIT`.
+//! Storing a commit plan in one transaction: `BEGIN`, then each write of
+//! [`verso_sql::writes::commit_writes`] as one `UNNEST` statement (one
+//! array per column), `COMMIT`.
 
 use crate::dialect::Postgres;
-use crate::encode::{id_array_literal, ArrayColumn};
+use crate::encode::ArrayColumn;
 use crate::error::db_error;
 use crate::sql;
-use crate::sql::{insert_columns, insert_unnest};
 use sea_query::PostgresQueryBuilder;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
 use uuid::Uuid;
-use verso_core::{ChunkRow, CommitPlan, Error, Instrument, Result, TableBatch};
+use verso_core::{CommitPlan, Error, Instrument, Result};
+use verso_sql::writes::{commit_writes, Cell, CellType, Write, WriteAction};
 
-/// One insert (or delete) with its whole batch bound as one array per
+/// One write ([`Write`]) with its whole batch bound as one array per
 /// column.
 #[derive(Debug)]
 pub(crate) struct BatchInsert {
     sql: String,
     arrays: Vec<ArrayColumn>,
-    returns_ids: bool,
-    /// Whether the rows it affects count as rows written (inserts do).
-    counts_rows: bool,
+    action: WriteAction,
 }
 
 impl BatchInsert {
-    /// An insert that returns nothing, its inserted rows counted as
-    /// written.
-    fn new(sql: String, arrays: Vec<ArrayColumn>) -> Self {
-        BatchInsert {
-            sql,
-            arrays,
-            returns_ids: false,
-            counts_rows: true,
+    /// The statement and arrays of `write`. Core checked every value
+    /// against its column; a value of another kind is an `InvalidInput`
+    /// naming the version.
+    pub(crate) fn of(write: &Write<'_>) -> Result<Self> {
+        let n = write.len();
+        let mut arrays = Vec::with_capacity(write.columns.len());
+        for (index, (name, ty)) in write.columns.iter().enumerate() {
+            let mut array = match ty {
+                CellType::Column(ty) => ArrayColumn::new(*ty, n),
+                CellType::Ids => ArrayColumn::Text(Vec::with_capacity(n)),
+            };
+            for (row, cell) in write.rows().zip(write.column(index)) {
+                array.push_cell(cell).map_err(|detail| {
+                    let (type_name, id) = match (write.entity, row.first()) {
+                        (Some(ty), Some(Cell::Uuid(id))) => (ty.name, *id),
+                        _ => (write.table, Uuid::nil()),
+                    };
+                    Error::InvalidInput {
+                        type_name: type_name.to_string(),
+                        id,
+                        detail: format!("column {name}: {detail}"),
+                    }
+                })?;
+            }
+            arrays.push(array);
         }
+        Ok(BatchInsert {
+            sql: sql::unnest_write(write),
+            arrays,
+            action: write.action,
+        })
+    }
+
+    /// Runs the statement on `conn`; returns the rows it inserted (a chunk
+    /// stored already is not inserted again, nor counted; a delete inserts
+    /// none).
+    pub(crate) async fn execute(self, conn: &mut PgConnection) -> Result<u64> {
+        let query = self
+            .arrays
+            .into_iter()
+            .fold(sqlx::query(&self.sql), |query, array| array.bind(query));
+        let done = query.execute(&mut *conn).await.map_err(db_error)?;
+        Ok(match self.action {
+            WriteAction::Delete => 0,
+            _ => done.rows_affected(),
+        })
     }
 }
 
@@ -78,131 +113,10 @@ pub(crate) fn prepare(plan: &CommitPlan) -> Result<PreparedCommit> {
     })
 }
 
-/// One insert per entity table, then one per shared table the plan writes
-/// to: lists, chunks (each unless stored already), list changes, then the
-/// delete of the heads the plan forks and the insert of its new heads.
+/// The writes of the plan ([`verso_sql::writes::commit_writes`]), each as
+/// one statement with one array per column.
 fn prepare_inserts(plan: &CommitPlan) -> Result<Vec<BatchInsert>> {
-    let mut inserts = Vec::with_capacity(plan.batches.len() + 5);
-    for batch in &plan.batches {
-        inserts.push(prepare_batch(batch)?);
-    }
-    if !plan.lists.is_empty() {
-        let lists = &plan.lists;
-        inserts.push(BatchInsert::new(
-            sql::insert_lists(),
-            vec![
-                ArrayColumn::Uuid(lists.iter().map(|l| Some(l.parent)).collect()),
-                ArrayColumn::Text(lists.iter().map(|l| Some(l.field.to_string())).collect()),
-                ArrayColumn::Text(
-                    lists
-                        .iter()
-                        .map(|l| Some(l.child_type.to_string()))
-                        .collect(),
-                ),
-                ArrayColumn::Int(lists.iter().map(|l| Some(l.height)).collect()),
-                ArrayColumn::Text(
-                    lists
-                        .iter()
-                        .map(|l| Some(id_array_literal(&l.entries)))
-                        .collect(),
-                ),
-            ],
-        ));
-    }
-    if !plan.chunks.is_empty() {
-        // In id order: two commits storing the same new chunks at once
-        // wait for each other's inserts in one order, never in a cycle.
-        let mut chunks: Vec<&ChunkRow> = plan.chunks.iter().collect();
-        chunks.sort_unstable_by_key(|c| c.id);
-        inserts.push(BatchInsert::new(
-            sql::insert_chunks(),
-            vec![
-                ArrayColumn::Uuid(chunks.iter().map(|c| Some(c.id)).collect()),
-                ArrayColumn::Int(chunks.iter().map(|c| Some(c.height)).collect()),
-                ArrayColumn::Text(
-                    chunks
-                        .iter()
-                        .map(|c| Some(id_array_literal(&c.entries)))
-                        .collect(),
-                ),
-            ],
-        ));
-    }
-    if !plan.changes.is_empty() {
-        let changes = &plan.changes;
-        inserts.push(BatchInsert::new(
-            sql::insert_changes(),
-            vec![
-                ArrayColumn::Uuid(changes.iter().map(|c| Some(c.child)).collect()),
-                ArrayColumn::Uuid(changes.iter().map(|c| Some(c.parent)).collect()),
-                ArrayColumn::Text(changes.iter().map(|c| Some(c.field.to_string())).collect()),
-                ArrayColumn::Int(changes.iter().map(|c| Some(c.position)).collect()),
-                ArrayColumn::Bool(changes.iter().map(|c| Some(c.added)).collect()),
-            ],
-        ));
-    }
-    let mut replaced: Vec<(Uuid, Uuid)> = plan.replaced_heads().collect();
-    replaced.sort_unstable();
-    replaced.dedup();
-    if !replaced.is_empty() {
-        let (lineages, versions): (Vec<_>, Vec<_>) =
-            replaced.iter().map(|(l, v)| (Some(*l), Some(*v))).unzip();
-        let mut delete = BatchInsert::new(
-            sql::delete_heads(),
-            vec![ArrayColumn::Uuid(lineages), ArrayColumn::Uuid(versions)],
-        );
-        delete.counts_rows = false;
-        inserts.push(delete);
-    }
-    // A new version that another version of the same plan forks is no head
-    // (only a hand-built plan holds both).
-    let (lineages, versions): (Vec<_>, Vec<_>) = plan
-        .new_heads()
-        .filter(|head| replaced.binary_search(head).is_err())
-        .map(|(l, v)| (Some(l), Some(v)))
-        .unzip();
-    inserts.push(BatchInsert::new(
-        sql::insert_heads(),
-        vec![ArrayColumn::Uuid(lineages), ArrayColumn::Uuid(versions)],
-    ));
-    Ok(inserts)
-}
-
-fn prepare_batch(batch: &TableBatch) -> Result<BatchInsert> {
-    let ty = batch.entity_type;
-    let n = batch.rows.len();
-    let mut arrays = vec![
-        ArrayColumn::Uuid(batch.rows.iter().map(|r| Some(r.ecs_id)).collect()),
-        ArrayColumn::Uuid(batch.rows.iter().map(|r| Some(r.lineage_id)).collect()),
-        ArrayColumn::Uuid(batch.rows.iter().map(|r| r.parent_id).collect()),
-        ArrayColumn::Timestamp(batch.rows.iter().map(|r| Some(r.created_at)).collect()),
-    ];
-    let mut fields: Vec<ArrayColumn> = ty
-        .columns
-        .iter()
-        .map(|c| ArrayColumn::new(c.ty, n))
-        .collect();
-    for row in &batch.rows {
-        let invalid = |detail: String| Error::InvalidInput {
-            type_name: ty.name.to_string(),
-            id: row.ecs_id,
-            detail,
-        };
-        // Core checked the values against the columns (kinds, NULLs);
-        // pushing can only fail on a value of another kind.
-        for ((column, value), array) in ty.columns.iter().zip(&row.values).zip(&mut fields) {
-            array
-                .push(value)
-                .map_err(|detail| invalid(format!("column {}: {detail}", column.name)))?;
-        }
-    }
-    arrays.extend(fields);
-    Ok(BatchInsert {
-        sql: insert_unnest(ty.table, &insert_columns(ty), true),
-        arrays,
-        returns_ids: true,
-        counts_rows: true,
-    })
+    commit_writes(plan).iter().map(BatchInsert::of).collect()
 }
 
 /// Runs the inserts between `BEGIN` and `COMMIT`. Statement `k` of the
@@ -283,11 +197,11 @@ async fn insert_all(
     let mut row_ids = HashMap::new();
     for (statement, insert) in (first_statement..).zip(inserts) {
         instrument.commit_statement(statement)?;
-        let query = insert
-            .arrays
-            .into_iter()
-            .fold(sqlx::query(&insert.sql), |query, array| array.bind(query));
-        if insert.returns_ids {
+        if insert.action == WriteAction::InsertReturningIds {
+            let query = insert
+                .arrays
+                .into_iter()
+                .fold(sqlx::query(&insert.sql), |query, array| array.bind(query));
             let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
             for row in &rows {
                 let id: i64 = row.try_get(0).map_err(db_error)?;
@@ -296,11 +210,7 @@ async fn insert_all(
             }
             instrument.rows_written(rows.len() as u64);
         } else {
-            let done = query.execute(&mut *conn).await.map_err(db_error)?;
-            if insert.counts_rows {
-                // A chunk stored already is not inserted again, nor counted.
-                instrument.rows_written(done.rows_affected());
-            }
+            instrument.rows_written(insert.execute(&mut *conn).await?);
         }
     }
     Ok(row_ids)

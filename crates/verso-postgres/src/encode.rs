@@ -7,6 +7,7 @@ use sqlx::query::Query;
 use sqlx::Postgres;
 use uuid::Uuid;
 use verso_core::{ColumnType, Value};
+use verso_sql::writes::Cell;
 
 /// The values of one column of a batch, as the array bound for it.
 #[derive(Debug, Clone)]
@@ -68,6 +69,25 @@ impl ArrayColumn {
             }
         }
         Ok(())
+    }
+
+    /// Appends one cell of a write; an id list is appended as the text of
+    /// its `uuid[]` literal (the statement casts it).
+    pub(crate) fn push_cell(&mut self, cell: &Cell<'_>) -> Result<(), String> {
+        match (self, cell) {
+            (column, Cell::Value(value)) => column.push(value),
+            (column, Cell::Null) => column.push(&Value::Null),
+            (ArrayColumn::Uuid(v), Cell::Uuid(id)) => Ok(v.push(Some(*id))),
+            (ArrayColumn::Text(v), Cell::Text(text)) => Ok(v.push(Some((*text).to_owned()))),
+            (ArrayColumn::Text(v), Cell::Ids(ids)) => Ok(v.push(Some(id_array_literal(ids)))),
+            (ArrayColumn::Int(v), Cell::Int(i)) => Ok(v.push(Some(*i))),
+            (ArrayColumn::Bool(v), Cell::Bool(b)) => Ok(v.push(Some(*b))),
+            (ArrayColumn::Timestamp(v), Cell::Timestamp(t)) => Ok(v.push(Some(*t))),
+            (column, cell) => Err(format!(
+                "got {cell:?} for a column of type {}",
+                column.type_name()
+            )),
+        }
     }
 
     fn type_name(&self) -> &'static str {

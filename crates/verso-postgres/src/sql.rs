@@ -9,10 +9,9 @@
 
 use crate::dialect::Postgres;
 use std::sync::OnceLock;
-use verso_core::{ColumnType, EntityType};
+use verso_core::ColumnType;
 use verso_sql::storage::WalkShape;
-use verso_sql::storage::{CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LISTS_TABLE};
-use verso_sql::VERSION_COLUMNS;
+use verso_sql::writes::{CellType, Write, WriteAction};
 
 /// Takes the transaction-scoped advisory lock of a schema: the one named
 /// by `$1`, or the current one when `$1` is `NULL`. Creating a schema and
@@ -42,101 +41,48 @@ pub(crate) fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The columns inserted for a version of `ty` (metadata without `id`, then
-/// the type's columns), with their types.
-pub(crate) fn insert_columns(ty: &EntityType) -> Vec<(&'static str, ColumnType)> {
-    VERSION_COLUMNS
-        .iter()
-        .map(|c| (c.name, c.ty))
-        .chain(ty.columns.iter().map(|c| (c.name, c.ty)))
-        .collect()
-}
-
-/// `INSERT INTO table (cols) SELECT * FROM UNNEST($1::t1[], ...)`: the whole
-/// batch travels as one array parameter per column. With `returning`, the
-/// statement returns `id, ecs_id` of every inserted row.
-pub(crate) fn insert_unnest(
-    table: &str,
-    columns: &[(&str, ColumnType)],
-    returning: bool,
-) -> String {
-    let names: Vec<String> = columns.iter().map(|(name, _)| ident(name)).collect();
-    let arrays: Vec<String> = columns
+/// The statement of `write`, its rows bound as one array per column
+/// (`$1`, `$2`, ... in column order; an id list column travels as the text
+/// of `uuid[]` literals and is cast back).
+pub(crate) fn unnest_write(write: &Write<'_>) -> String {
+    let names: Vec<String> = write.columns.iter().map(|(name, _)| ident(name)).collect();
+    let arrays: Vec<String> = write
+        .columns
         .iter()
         .enumerate()
-        .map(|(i, (_, ty))| format!("${}::{}", i + 1, array_type(*ty)))
+        .map(|(i, (_, ty))| match ty {
+            CellType::Column(ty) => format!("${}::{}", i + 1, array_type(*ty)),
+            CellType::Ids => format!("${}::text[]", i + 1),
+        })
         .collect();
-    let mut sql = format!(
-        "INSERT INTO {} ({}) SELECT * FROM UNNEST({})",
-        ident(table),
+    let aliases: Vec<String> = (1..=write.columns.len()).map(|i| format!("c{i}")).collect();
+    let picks: Vec<String> = write
+        .columns
+        .iter()
+        .zip(&aliases)
+        .map(|((_, ty), alias)| match ty {
+            CellType::Ids => format!("{alias}::uuid[]"),
+            CellType::Column(_) => alias.clone(),
+        })
+        .collect();
+    let table = ident(write.table);
+    let (names, arrays, aliases, picks) = (
         names.join(", "),
-        arrays.join(", ")
+        arrays.join(", "),
+        aliases.join(", "),
+        picks.join(", "),
     );
-    if returning {
-        sql.push_str(" RETURNING \"id\", \"ecs_id\"");
+    let rows = format!("SELECT {picks} FROM UNNEST({arrays}) AS batch({aliases})");
+    match write.action {
+        WriteAction::InsertReturningIds => {
+            format!("INSERT INTO {table} ({names}) {rows} RETURNING \"id\", \"ecs_id\"")
+        }
+        WriteAction::Insert => format!("INSERT INTO {table} ({names}) {rows}"),
+        WriteAction::InsertNew => {
+            format!("INSERT INTO {table} ({names}) {rows} ON CONFLICT DO NOTHING")
+        }
+        WriteAction::Delete => format!("DELETE FROM {table} WHERE ({names}) IN ({rows})"),
     }
-    sql
-}
-
-/// Inserts list rows from five arrays: `$1` parents (`uuid[]`), `$2`
-/// fields, `$3` child types (`text[]`), `$4` heights (`int8[]`) and `$5`
-/// entries, each list as the text of a `uuid[]` literal (`{id,id}`): an
-/// array of arrays of different lengths cannot be bound.
-pub(crate) fn insert_lists() -> String {
-    format!(
-        "INSERT INTO {LISTS_TABLE} (parent_ecs_id, field, child_type, height, entries) \
-         SELECT p, f, t, h, e::uuid[] \
-         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::int8[], $5::text[]) \
-         AS batch(p, f, t, h, e)"
-    )
-}
-
-/// Inserts chunks from three arrays (`$1` ids, `$2` heights, `$3` entries
-/// as `uuid[]` literals), each unless it is stored already: chunks are
-/// shared by content.
-pub(crate) fn insert_chunks() -> String {
-    format!(
-        "INSERT INTO {CHUNKS_TABLE} (chunk_id, height, entries) \
-         SELECT c, h, e::uuid[] FROM UNNEST($1::uuid[], $2::int8[], $3::text[]) \
-         AS batch(c, h, e) ON CONFLICT (chunk_id) DO NOTHING"
-    )
-}
-
-/// Inserts list changes from five arrays (`child_ecs_id, parent_ecs_id,
-/// field, position, added`).
-pub(crate) fn insert_changes() -> String {
-    insert_unnest(
-        CHANGES_TABLE,
-        &[
-            ("child_ecs_id", ColumnType::Uuid),
-            ("parent_ecs_id", ColumnType::Uuid),
-            ("field", ColumnType::Text),
-            ("position", ColumnType::Int),
-            ("added", ColumnType::Bool),
-        ],
-        false,
-    )
-}
-
-/// Inserts heads from two arrays (`lineage_id, ecs_id`).
-pub(crate) fn insert_heads() -> String {
-    insert_unnest(
-        HEADS_TABLE,
-        &[
-            ("lineage_id", ColumnType::Uuid),
-            ("ecs_id", ColumnType::Uuid),
-        ],
-        false,
-    )
-}
-
-/// Deletes the heads given by two arrays (`lineage_id, ecs_id`): versions
-/// that were just forked.
-pub(crate) fn delete_heads() -> String {
-    format!(
-        "DELETE FROM {HEADS_TABLE} WHERE (lineage_id, ecs_id) IN \
-         (SELECT * FROM UNNEST($1::uuid[], $2::uuid[]))"
-    )
 }
 
 /// The walk over the lists below a set of versions
@@ -176,27 +122,27 @@ mod tests {
     }
 
     #[test]
-    fn unnest_insert_has_one_typed_array_per_column() {
-        let sql = insert_unnest(
-            "t",
-            &[("a", ColumnType::Uuid), ("b", ColumnType::Text)],
-            true,
-        );
+    fn a_write_binds_one_typed_array_per_column() {
+        let lists = [verso_core::ListRow {
+            parent: uuid::Uuid::nil(),
+            field: "f".into(),
+            child_type: "T".into(),
+            height: 0,
+            entries: Vec::new(),
+        }];
+        let writes = verso_sql::writes::list_writes(&lists, &[], &[], vec![], vec![]);
         assert_eq!(
-            sql,
-            "INSERT INTO \"t\" (\"a\", \"b\") SELECT * FROM UNNEST($1::uuid[], $2::text[]) \
-             RETURNING \"id\", \"ecs_id\""
+            unnest_write(&writes[0]),
+            "INSERT INTO \"verso_lists\" (\"parent_ecs_id\", \"field\", \"child_type\", \
+             \"height\", \"entries\") SELECT c1, c2, c3, c4, c5::uuid[] FROM \
+             UNNEST($1::uuid[], $2::text[], $3::text[], $4::int8[], $5::text[]) \
+             AS batch(c1, c2, c3, c4, c5)"
         );
-    }
-
-    #[test]
-    fn list_entries_travel_as_array_literals() {
-        assert!(insert_lists().contains("SELECT p, f, t, h, e::uuid[] FROM UNNEST("));
-        assert!(insert_chunks().ends_with("ON CONFLICT (chunk_id) DO NOTHING"));
+        assert!(unnest_write(&writes[1]).ends_with("ON CONFLICT DO NOTHING"));
         assert_eq!(
-            delete_heads(),
-            "DELETE FROM verso_heads WHERE (lineage_id, ecs_id) IN \
-             (SELECT * FROM UNNEST($1::uuid[], $2::uuid[]))"
+            unnest_write(&writes[3]),
+            "DELETE FROM \"verso_heads\" WHERE (\"lineage_id\", \"ecs_id\") IN \
+             (SELECT c1, c2 FROM UNNEST($1::uuid[], $2::uuid[]) AS batch(c1, c2))"
         );
     }
 }

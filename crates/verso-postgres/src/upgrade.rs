@@ -16,23 +16,20 @@
 //! ([`Instrument::commit_statement`]), so a fault injected with
 //! [`Instrument::inject`] fails the upgrade part-way.
 
+use crate::commit::BatchInsert;
 use crate::dialect::Postgres;
-use crate::encode::{id_array_literal, ArrayColumn};
 use crate::error::db_error;
-use crate::sql::{self, LOCK_SCHEMA, TABLE_EXISTS};
+use crate::sql::{LOCK_SCHEMA, TABLE_EXISTS};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
-use verso_core::list::upgrade::{plan_upgrade, LegacyLink, TypeVersions, UpgradePlan, VersionInfo};
+use verso_core::list::upgrade::{plan_upgrade, LegacyLink, TypeVersions, VersionInfo};
 use verso_core::{CatalogEntry, EntityType, Error, Instrument, Result, UpgradeReport};
 use verso_sql::storage::{
     self, quoted, CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LEGACY_LINKS_TABLE, LISTS_TABLE,
 };
+use verso_sql::writes::list_writes;
 use verso_sql::CATALOG_TABLE;
-
-/// Rows per insert statement: every column of a batch travels as one
-/// array, and this keeps each message to the server of a bounded size.
-const BATCH_ROWS: usize = 10_000;
 
 /// The current schema (qualifying the indexes to drop: `DROP INDEX`
 /// would look along the whole `search_path`) and whether it holds the
@@ -167,16 +164,18 @@ async fn migrate(conn: &mut PgConnection, steps: &mut Steps<'_>) -> Result<Optio
             execute_ddl(conn, &statement).await?;
         }
     }
-    for insert in batches(&plan) {
+    // The writes a commit stores lists, chunks, list changes and heads with.
+    let writes = list_writes(
+        &plan.lists,
+        &plan.chunks,
+        &plan.changes,
+        Vec::new(),
+        plan.heads.clone(),
+    );
+    for write in writes.iter().filter(|w| !w.is_empty()) {
         steps.next()?;
-        let done = insert
-            .arrays
-            .into_iter()
-            .fold(sqlx::query(insert.sql), |query, array| array.bind(query))
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
-        steps.instrument.rows_written(done.rows_affected());
+        let rows = BatchInsert::of(write)?.execute(&mut *conn).await?;
+        steps.instrument.rows_written(rows);
     }
     steps.next()?;
     execute_ddl(conn, &format!("DROP TABLE {LEGACY_LINKS_TABLE}")).await?;
@@ -303,140 +302,5 @@ fn broken_link(parent: Uuid, column: &str, error: sqlx::Error) -> Error {
         id: parent,
         column: column.into(),
         detail: error.to_string(),
-    }
-}
-
-/// One insert of the plan with its batch bound as one array per column.
-struct BatchInsert {
-    sql: &'static str,
-    arrays: Vec<ArrayColumn>,
-}
-
-/// The inserts of the plan, each of at most [`BATCH_ROWS`] rows: the
-/// statements a commit writes lists, chunks, list changes and heads with.
-fn batches(plan: &UpgradePlan) -> Vec<BatchInsert> {
-    static STATEMENTS: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
-    let [lists, chunks, changes, heads] = STATEMENTS.get_or_init(|| {
-        [
-            sql::insert_lists(),
-            sql::insert_chunks(),
-            sql::insert_changes(),
-            sql::insert_heads(),
-        ]
-    });
-    let mut out = Vec::new();
-    for part in plan.lists.chunks(BATCH_ROWS) {
-        out.push(BatchInsert {
-            sql: lists,
-            arrays: vec![
-                ArrayColumn::Uuid(part.iter().map(|l| Some(l.parent)).collect()),
-                ArrayColumn::Text(part.iter().map(|l| Some(l.field.to_string())).collect()),
-                ArrayColumn::Text(
-                    part.iter()
-                        .map(|l| Some(l.child_type.to_string()))
-                        .collect(),
-                ),
-                ArrayColumn::Int(part.iter().map(|l| Some(l.height)).collect()),
-                ArrayColumn::Text(
-                    part.iter()
-                        .map(|l| Some(id_array_literal(&l.entries)))
-                        .collect(),
-                ),
-            ],
-        });
-    }
-    for part in plan.chunks.chunks(BATCH_ROWS) {
-        out.push(BatchInsert {
-            sql: chunks,
-            arrays: vec![
-                ArrayColumn::Uuid(part.iter().map(|c| Some(c.id)).collect()),
-                ArrayColumn::Int(part.iter().map(|c| Some(c.height)).collect()),
-                ArrayColumn::Text(
-                    part.iter()
-                        .map(|c| Some(id_array_literal(&c.entries)))
-                        .collect(),
-                ),
-            ],
-        });
-    }
-    for part in plan.changes.chunks(BATCH_ROWS) {
-        out.push(BatchInsert {
-            sql: changes,
-            arrays: vec![
-                ArrayColumn::Uuid(part.iter().map(|c| Some(c.child)).collect()),
-                ArrayColumn::Uuid(part.iter().map(|c| Some(c.parent)).collect()),
-                ArrayColumn::Text(part.iter().map(|c| Some(c.field.to_string())).collect()),
-                ArrayColumn::Int(part.iter().map(|c| Some(c.position)).collect()),
-                ArrayColumn::Bool(part.iter().map(|c| Some(c.added)).collect()),
-            ],
-        });
-    }
-    for part in plan.heads.chunks(BATCH_ROWS) {
-        out.push(BatchInsert {
-            sql: heads,
-            arrays: vec![
-                ArrayColumn::Uuid(part.iter().map(|(lineage, _)| Some(*lineage)).collect()),
-                ArrayColumn::Uuid(part.iter().map(|(_, ecs_id)| Some(*ecs_id)).collect()),
-            ],
-        });
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::borrow::Cow;
-    use verso_core::{ChunkRow, ListChange, ListRow};
-
-    #[test]
-    fn every_row_of_the_plan_is_inserted_in_batches() {
-        let id = |n: u128| Uuid::from_u128(n);
-        let plan = UpgradePlan {
-            lists: (0..BATCH_ROWS as u128 + 1)
-                .map(|n| ListRow {
-                    parent: id(n),
-                    field: Cow::Borrowed("history"),
-                    child_type: Cow::Borrowed("Message"),
-                    height: 0,
-                    entries: vec![id(1), id(2)],
-                })
-                .collect(),
-            chunks: vec![ChunkRow {
-                id: id(9),
-                height: 0,
-                entries: vec![id(3)],
-            }],
-            changes: vec![ListChange {
-                child: id(1),
-                parent: id(0),
-                field: Cow::Borrowed("history"),
-                position: 0,
-                added: true,
-            }],
-            heads: vec![(id(7), id(0))],
-            links_read: 2,
-            versions: 1,
-        };
-        let inserts = batches(&plan);
-        let statements: Vec<&str> = inserts.iter().map(|i| i.sql).collect();
-        assert_eq!(
-            statements,
-            [
-                sql::insert_lists().as_str(),
-                sql::insert_lists().as_str(),
-                sql::insert_chunks().as_str(),
-                sql::insert_changes().as_str(),
-                sql::insert_heads().as_str(),
-            ]
-        );
-        let widths: Vec<usize> = inserts.iter().map(|i| i.arrays.len()).collect();
-        assert_eq!(widths, [5, 5, 3, 5, 2]);
-        match &inserts[1].arrays[4] {
-            ArrayColumn::Text(entries) => {
-                assert_eq!(entries, &[Some(format!("{{{},{}}}", id(1), id(2)))])
-            }
-            other => panic!("{other:?}"),
-        }
     }
 }

@@ -26,6 +26,7 @@ mod load;
 mod rank;
 mod rendered;
 pub mod storage;
+pub mod writes;
 
 pub use census::{count_versions, lineages, type_counts};
 pub use ddl::{add_nullable_column, catalog_table, entity_table};

@@ -1,19 +1,17 @@
 //! Storing a commit plan in one transaction.
 
-use crate::batch::{self, Action, Batch};
+use crate::batch::Batch;
 use crate::decode::{parse_uuid, row_meta};
 use crate::dialect::Sqlite;
-use crate::encode::timestamp_text;
 use crate::error::db_error;
 use crate::load::id_array;
 use rusqlite::params_from_iter;
-use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use sea_query::SqliteQueryBuilder;
 use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{CommitPlan, Error, Instrument, Result};
-use verso_sql::VERSION_COLUMNS;
+use verso_sql::writes::{commit_writes, WriteAction};
 
 /// A query run before the inserts when the commit refuses to branch: does
 /// any version already descend from the versions this commit forks?
@@ -50,43 +48,11 @@ pub(crate) fn prepare(plan: &CommitPlan) -> Result<PreparedCommit> {
     })
 }
 
-/// The versions of each table, then the lists, chunks, list changes,
-/// replaced heads and new heads, each batch skipped when empty. A value
-/// SQLite cannot store is an `InvalidInput` naming the version.
+/// The writes of the plan ([`verso_sql::writes::commit_writes`]) as bound
+/// parameters. A value SQLite cannot store is an `InvalidInput` naming the
+/// version.
 fn prepare_writes(plan: &CommitPlan) -> Result<Vec<Batch>> {
-    let mut writes = Vec::with_capacity(plan.batches.len() + 5);
-    for table in &plan.batches {
-        let ty = table.entity_type;
-        let columns = VERSION_COLUMNS
-            .iter()
-            .map(|c| c.name)
-            .chain(ty.columns.iter().map(|c| c.name))
-            .collect();
-        let mut rows = Batch::new(ty.table, columns, Action::InsertReturningIds);
-        for row in &table.rows {
-            let mut values = Vec::with_capacity(4 + ty.columns.len());
-            values.push(batch::uuid(&row.ecs_id));
-            values.push(batch::uuid(&row.lineage_id));
-            values.push(row.parent_id.as_ref().map_or(SqlValue::Null, batch::uuid));
-            values.push(SqlValue::Text(timestamp_text(&row.created_at)));
-            for (column, value) in ty.columns.iter().zip(row.values.iter()) {
-                values.push(batch::value(value).map_err(|why| Error::InvalidInput {
-                    type_name: ty.name.to_string(),
-                    id: row.ecs_id,
-                    detail: format!("column {}: {why}", column.name),
-                })?);
-            }
-            rows.push(values);
-        }
-        writes.push(rows);
-    }
-    writes.push(batch::lists(&plan.lists));
-    writes.push(batch::chunks(&plan.chunks));
-    writes.push(batch::changes(&plan.changes));
-    writes.push(batch::heads(plan.replaced_heads(), Action::Delete));
-    writes.push(batch::heads(plan.new_heads(), Action::Insert));
-    writes.retain(|w| !w.is_empty());
-    Ok(writes)
+    commit_writes(plan).iter().map(Batch::of).collect()
 }
 
 /// Runs the inserts between `BEGIN IMMEDIATE` and `COMMIT`; any failure
@@ -124,7 +90,7 @@ pub(crate) fn run(
                 let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
                 let params = params_from_iter(values.iter());
                 match write.action() {
-                    Action::InsertReturningIds => {
+                    WriteAction::InsertReturningIds => {
                         let mut rows = statement.query(params).map_err(db_error)?;
                         while let Some(row) = rows.next().map_err(db_error)? {
                             let id: i64 = row.get(0).map_err(db_error)?;
@@ -135,12 +101,12 @@ pub(crate) fn run(
                             instrument.rows_written(1);
                         }
                     }
-                    Action::Insert | Action::InsertNew => {
+                    WriteAction::Insert | WriteAction::InsertNew => {
                         let affected = statement.execute(params).map_err(db_error)?;
                         instrument.rows_written(affected as u64);
                     }
                     // Deleting a replaced head writes no row.
-                    Action::Delete => {
+                    WriteAction::Delete => {
                         statement.execute(params).map_err(db_error)?;
                     }
                 }

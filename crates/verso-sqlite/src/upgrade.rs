@@ -12,7 +12,7 @@
 //! ([`Instrument::commit_statement`]), so a fault injected with
 //! [`Instrument::inject`] fails the upgrade part-way.
 
-use crate::batch::{self, Action};
+use crate::batch::Batch;
 use crate::decode::parse_uuid;
 use crate::dialect::Sqlite;
 use crate::error::db_error;
@@ -24,6 +24,7 @@ use verso_core::{CatalogEntry, EntityType, Error, Instrument, Result, UpgradeRep
 use verso_sql::storage::{
     self, quoted, CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LEGACY_LINKS_TABLE, LISTS_TABLE,
 };
+use verso_sql::writes::list_writes;
 use verso_sql::CATALOG_TABLE;
 
 /// The statements of the upgrade transaction, numbered from 1 (`BEGIN`).
@@ -124,14 +125,15 @@ fn migrate(conn: &Connection, steps: &mut Steps<'_>) -> Result<Option<UpgradeRep
         }
     }
     // The batches a commit writes lists, chunks, list changes and heads with.
-    let writes = [
-        batch::lists(&plan.lists),
-        batch::chunks(&plan.chunks),
-        batch::changes(&plan.changes),
-        batch::heads(plan.heads.iter().copied(), Action::Insert),
-    ];
+    let writes = list_writes(
+        &plan.lists,
+        &plan.chunks,
+        &plan.changes,
+        Vec::new(),
+        plan.heads.clone(),
+    );
     for write in &writes {
-        for (sql, values) in write.statements() {
+        for (sql, values) in Batch::of(write)?.statements() {
             steps.next()?;
             let affected = conn
                 .prepare_cached(&sql)
