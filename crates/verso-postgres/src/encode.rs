@@ -75,19 +75,22 @@ impl ArrayColumn {
     /// its `uuid[]` literal (the statement casts it).
     pub(crate) fn push_cell(&mut self, cell: &Cell<'_>) -> Result<(), String> {
         match (self, cell) {
-            (column, Cell::Value(value)) => column.push(value),
-            (column, Cell::Null) => column.push(&Value::Null),
-            (ArrayColumn::Uuid(v), Cell::Uuid(id)) => Ok(v.push(Some(*id))),
-            (ArrayColumn::Text(v), Cell::Text(text)) => Ok(v.push(Some((*text).to_owned()))),
-            (ArrayColumn::Text(v), Cell::Ids(ids)) => Ok(v.push(Some(id_array_literal(ids)))),
-            (ArrayColumn::Int(v), Cell::Int(i)) => Ok(v.push(Some(*i))),
-            (ArrayColumn::Bool(v), Cell::Bool(b)) => Ok(v.push(Some(*b))),
-            (ArrayColumn::Timestamp(v), Cell::Timestamp(t)) => Ok(v.push(Some(*t))),
-            (column, cell) => Err(format!(
-                "got {cell:?} for a column of type {}",
-                column.type_name()
-            )),
+            (column, Cell::Value(value)) => return column.push(value),
+            (column, Cell::Null) => return column.push(&Value::Null),
+            (ArrayColumn::Uuid(v), Cell::Uuid(id)) => v.push(Some(*id)),
+            (ArrayColumn::Text(v), Cell::Text(text)) => v.push(Some((*text).to_owned())),
+            (ArrayColumn::Text(v), Cell::Ids(ids)) => v.push(Some(id_array_literal(ids))),
+            (ArrayColumn::Int(v), Cell::Int(i)) => v.push(Some(*i)),
+            (ArrayColumn::Bool(v), Cell::Bool(b)) => v.push(Some(*b)),
+            (ArrayColumn::Timestamp(v), Cell::Timestamp(t)) => v.push(Some(*t)),
+            (column, cell) => {
+                return Err(format!(
+                    "got {cell:?} for a column of type {}",
+                    column.type_name()
+                ))
+            }
         }
+        Ok(())
     }
 
     fn type_name(&self) -> &'static str {
