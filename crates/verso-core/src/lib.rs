@@ -19,6 +19,7 @@ mod instrument;
 mod lineage_tree;
 pub mod list;
 mod load;
+mod load_run;
 mod meta;
 mod plan;
 mod polymorphic;
@@ -47,6 +48,7 @@ pub use instrument::{Fault, Instrument, Stats};
 pub use lineage_tree::{LineageNode, LineageTree};
 pub use list::{ChunkRow, ChunkedList, ListChange, ListRow};
 pub use load::Assembly;
+pub use load_run::{LoadRun, LoadStep};
 pub use meta::Meta;
 pub use plan::{
     apply_commit, plan_commit, plan_commit_with, CommitPlan, NewVersion, PlannedCommit, TableBatch,

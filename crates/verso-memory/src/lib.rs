@@ -15,8 +15,8 @@ use std::sync::Mutex;
 use uuid::Uuid;
 use verso_core::{
     CatalogEntry, ChunkRow, ColumnType, CommitPlan, DbErrorKind, Driver, EntityType, Error,
-    GainedChild, Instrument, LineageSummary, ListChange, ListRow, LoadRequest, LoadedRows, Lookup,
-    Result, RowMeta, StoredRow, TypeCounts, Value, VersionFilter, VersionQuery,
+    GainedChild, Instrument, LineageSummary, ListChange, ListRow, LoadRequest, LoadRun, LoadStep,
+    LoadedRows, Lookup, Result, RowMeta, StoredRow, TypeCounts, Value, VersionFilter, VersionQuery,
 };
 
 /// A store held in process memory.
@@ -198,9 +198,8 @@ impl State {
     /// What the SQL walk returns: the lists of the loaded roots, the chunks
     /// below them, and the lists of children whose type has child fields,
     /// each once.
-    fn walk_lists(&self, request: &LoadRequest, loaded: &mut LoadedRows) {
-        let parent_types = request.parent_types();
-        let mut queue: VecDeque<Uuid> = loaded.rows.keys().copied().collect();
+    fn walk_lists(&self, roots: &[Uuid], parent_types: &[&str], loaded: &mut LoadedRows) {
+        let mut queue: VecDeque<Uuid> = roots.iter().copied().collect();
         let mut visited: HashSet<Uuid> = queue.iter().copied().collect();
         while let Some(parent) = queue.pop_front() {
             for list in self.lists_by_parent.get(&parent).into_iter().flatten() {
@@ -427,19 +426,19 @@ impl Driver for MemoryDriver {
 
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
         let state = self.state();
-        let mut loaded = LoadedRows::default();
-        self.instrument.query();
-        state.rows_by_ids(request.root_type, &request.roots, &mut loaded)?;
-        if !request.has_lists(&loaded) {
-            return Ok(loaded);
-        }
-        self.instrument.query();
-        state.walk_lists(request, &mut loaded);
-        for (ty, ids) in request.missing_children(&loaded)? {
+        let mut run = LoadRun::new(request);
+        while let Some(step) = run.next_step()? {
             self.instrument.query();
-            state.rows_by_ids(ty, &ids, &mut loaded)?;
+            match step {
+                LoadStep::Versions { ty, ids } => state.rows_by_ids(ty, &ids, run.rows())?,
+                LoadStep::Walk {
+                    roots,
+                    parent_types,
+                    ..
+                } => state.walk_lists(&roots, &parent_types, run.rows()),
+            }
         }
-        Ok(loaded)
+        Ok(run.finish())
     }
 
     async fn select_versions(

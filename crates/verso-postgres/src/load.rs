@@ -12,47 +12,55 @@ use sqlx::query::Query;
 use sqlx::{PgPool, Postgres as Pg, Row};
 use uuid::Uuid;
 use verso_core::{
-    EntityType, GainedChild, Instrument, LoadRequest, LoadedRows, Lookup, Result, RowMeta,
-    VersionFilter, VersionQuery,
+    EntityType, GainedChild, Instrument, LoadRequest, LoadRun, LoadStep, LoadedRows, Lookup,
+    Result, RowMeta, VersionFilter, VersionQuery,
 };
 use verso_sql::storage::{LookupParam, WalkShape};
 
-/// Loads the roots, every list and chunk below them (one recursive query),
-/// then the children, one query per child type present: `2 + child types`
-/// queries however large the trees (one query when no root exists).
+/// Runs the steps of the load ([`LoadRun`]): the roots, one walk over the
+/// lists below them, one select per child type present.
 pub(crate) async fn load(
     pool: &PgPool,
     instrument: &Instrument,
     request: &LoadRequest,
 ) -> Result<LoadedRows> {
-    let mut loaded = LoadedRows::default();
-    if request.roots.is_empty() {
-        return Ok(loaded);
+    let mut run = LoadRun::new(request);
+    while let Some(step) = run.next_step()? {
+        match step {
+            LoadStep::Versions { ty, ids } => {
+                select_rows(pool, instrument, ty, &ids, run.rows()).await?
+            }
+            LoadStep::Walk {
+                roots,
+                nested,
+                parent_types,
+            } => walk_lists(pool, instrument, &roots, nested, parent_types, run.rows()).await?,
+        }
     }
-    select_rows(
-        pool,
-        instrument,
-        request.root_type,
-        &request.roots,
-        &mut loaded,
-    )
-    .await?;
-    if !request.has_lists(&loaded) {
-        return Ok(loaded);
-    }
-    let found_roots: Vec<Uuid> = loaded.rows.keys().copied().collect();
+    Ok(run.finish())
+}
+
+/// Reads every list below `roots` and every chunk below those lists.
+async fn walk_lists(
+    pool: &PgPool,
+    instrument: &Instrument,
+    roots: &[Uuid],
+    nested: bool,
+    parent_types: Vec<&'static str>,
+    loaded: &mut LoadedRows,
+) -> Result<()> {
     let shape = WalkShape {
-        single_root: found_roots.len() == 1,
-        nested: request.nests(),
+        single_root: roots.len() == 1,
+        nested,
     };
     instrument.query();
     let walk = sqlx::query(sql::walk_lists(shape));
-    let walk = match found_roots.as_slice() {
+    let walk = match roots {
         [root] => walk.bind(*root),
         roots => walk.bind(roots),
     };
-    let walk = if shape.nested {
-        walk.bind(request.parent_types())
+    let walk = if nested {
+        walk.bind(parent_types)
     } else {
         walk
     };
@@ -65,12 +73,7 @@ pub(crate) async fn load(
             }
         }
     }
-    // Child ids by type, in the order of `request.types` for a stable
-    // statement order.
-    for (ty, ids) in request.missing_children(&loaded)? {
-        select_rows(pool, instrument, ty, &ids, &mut loaded).await?;
-    }
-    Ok(loaded)
+    Ok(())
 }
 
 /// Adds the versions of `ty` among `ids` to `loaded`.

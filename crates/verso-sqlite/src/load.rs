@@ -11,8 +11,8 @@ use sea_query::SqliteQueryBuilder;
 use std::borrow::Cow;
 use uuid::Uuid;
 use verso_core::{
-    ChunkRow, EntityType, Error, GainedChild, Instrument, ListRow, LoadRequest, LoadedRows, Lookup,
-    Result, RowMeta, VersionFilter, VersionQuery,
+    ChunkRow, EntityType, Error, GainedChild, Instrument, ListRow, LoadRequest, LoadRun, LoadStep,
+    LoadedRows, Lookup, Result, RowMeta, VersionFilter, VersionQuery,
 };
 use verso_sql::storage::{LookupParam, WalkShape, CHANGES_TABLE, CHUNKS_TABLE, LISTS_TABLE};
 
@@ -34,54 +34,48 @@ pub(crate) fn id_array(ids: impl IntoIterator<Item = Uuid>) -> String {
     text
 }
 
-/// Loads the roots, every list and chunk below them, then the children,
-/// one query per child type.
+/// Runs the steps of the load ([`LoadRun`]): the roots, one walk over the
+/// lists below them, one select per child type.
 pub(crate) fn load(
     conn: &Connection,
     instrument: &Instrument,
     request: &LoadRequest,
 ) -> Result<LoadedRows> {
-    let mut loaded = LoadedRows::default();
-    let shape = WalkShape {
-        single_root: request.roots.len() == 1,
-        nested: request.nests(),
-    };
-    // One root travels as its id; several as a JSON array.
-    let roots = match request.roots.as_slice() {
-        [root] => uuid_text(root),
-        roots => id_array(roots.iter().copied()),
-    };
-    let select = if shape.single_root {
-        verso_sql::rendered(("sqlite", "select_by_id"), request.root_type, || {
-            verso_sql::select_by_id(request.root_type, &Sqlite).to_string(SqliteQueryBuilder)
-        })
-    } else {
-        select_by_ids(request.root_type)
-    };
-    select_rows(
-        conn,
-        instrument,
-        request.root_type,
-        &select,
-        &roots,
-        &mut loaded,
-    )?;
-    if !request.has_lists(&loaded) {
-        return Ok(loaded);
+    let mut run = LoadRun::new(request);
+    while let Some(step) = run.next_step()? {
+        match step {
+            LoadStep::Versions { ty, ids } => {
+                select_versions_by_id(conn, instrument, ty, &ids, run.rows())?
+            }
+            LoadStep::Walk {
+                roots,
+                nested,
+                parent_types,
+            } => walk_lists(conn, instrument, &roots, nested, &parent_types, run.rows())?,
+        }
     }
-    walk_lists(conn, instrument, request, shape, &roots, &mut loaded)?;
-    for (ty, ids) in request.missing_children(&loaded)? {
-        loaded.rows.reserve(ids.len());
-        select_rows(
-            conn,
-            instrument,
-            ty,
-            &select_by_ids(ty),
-            &id_array(ids),
-            &mut loaded,
-        )?;
-    }
-    Ok(loaded)
+    Ok(run.finish())
+}
+
+/// Adds the versions of `ty` among `ids` to `loaded`: one id travels as
+/// itself, several as a JSON array.
+fn select_versions_by_id(
+    conn: &Connection,
+    instrument: &Instrument,
+    ty: &'static EntityType,
+    ids: &[Uuid],
+    loaded: &mut LoadedRows,
+) -> Result<()> {
+    let (select, param) = match ids {
+        [id] => (
+            verso_sql::rendered(("sqlite", "select_by_id"), ty, || {
+                verso_sql::select_by_id(ty, &Sqlite).to_string(SqliteQueryBuilder)
+            }),
+            uuid_text(id),
+        ),
+        ids => (select_by_ids(ty), id_array(ids.iter().copied())),
+    };
+    select_rows(conn, instrument, ty, &select, &param, loaded)
 }
 
 fn select_by_ids(ty: &'static EntityType) -> std::sync::Arc<String> {
@@ -109,23 +103,31 @@ fn select_rows(
     Ok(())
 }
 
-/// Reads every list below the roots and every chunk below those lists.
+/// Reads every list below `roots` and every chunk below those lists.
 fn walk_lists(
     conn: &Connection,
     instrument: &Instrument,
-    request: &LoadRequest,
-    shape: WalkShape,
-    roots: &str,
+    roots: &[Uuid],
+    nested: bool,
+    parent_types: &[&str],
     loaded: &mut LoadedRows,
 ) -> Result<()> {
+    let shape = WalkShape {
+        single_root: roots.len() == 1,
+        nested,
+    };
+    let roots = match roots {
+        [root] => uuid_text(root),
+        roots => id_array(roots.iter().copied()),
+    };
     instrument.query();
     let mut statement = conn
         .prepare_cached(sql::walk_lists(shape))
         .map_err(db_error)?;
-    let mut rows = if shape.nested {
-        let parent_types = serde_json::to_string(&request.parent_types())
+    let mut rows = if nested {
+        let parent_types = serde_json::to_string(parent_types)
             .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e.to_string()))?;
-        statement.query([roots, &parent_types])
+        statement.query([roots, parent_types])
     } else {
         statement.query([roots])
     }
