@@ -85,14 +85,22 @@ async fn select_rows(
     loaded: &mut LoadedRows,
 ) -> Result<()> {
     instrument.query();
-    let sql = verso_sql::rendered(("postgres", "select_by_ids"), ty, || {
-        verso_sql::select_by_ids(ty, &Postgres).to_string(PostgresQueryBuilder)
-    });
-    let rows = sqlx::query(&sql)
-        .bind(ids)
-        .fetch_all(pool)
-        .await
-        .map_err(db_error)?;
+    // One id travels as itself (`= $1`), several as an array (`= ANY($1)`).
+    let rows = match ids {
+        [id] => {
+            let sql = verso_sql::rendered(("postgres", "select_by_id"), ty, || {
+                verso_sql::select_by_id(ty, &Postgres).to_string(PostgresQueryBuilder)
+            });
+            sqlx::query(&sql).bind(*id).fetch_all(pool).await
+        }
+        ids => {
+            let sql = verso_sql::rendered(("postgres", "select_by_ids"), ty, || {
+                verso_sql::select_by_ids(ty, &Postgres).to_string(PostgresQueryBuilder)
+            });
+            sqlx::query(&sql).bind(ids).fetch_all(pool).await
+        }
+    }
+    .map_err(db_error)?;
     for row in &rows {
         let stored = stored_row(row, ty)?;
         loaded.rows.insert(stored.meta.ecs_id, stored);
