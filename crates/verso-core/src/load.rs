@@ -8,7 +8,7 @@ use crate::field::{json_from_value, Field};
 use crate::list::ChunkedList;
 use crate::meta::Meta;
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -23,6 +23,8 @@ pub struct Assembly<'a> {
     /// Per parent version and child field, the children in order and the
     /// chunk tree they were read from.
     children: HashMap<(Uuid, &'a str), ReadList>,
+    /// The versions with child lists being built, root first.
+    building: HashSet<Uuid>,
 }
 
 impl<'a> Assembly<'a> {
@@ -39,6 +41,7 @@ impl<'a> Assembly<'a> {
         Ok(Assembly {
             rows: &loaded.rows,
             children,
+            building: HashSet::new(),
         })
     }
 
@@ -56,7 +59,26 @@ impl<'a> Assembly<'a> {
                 id: ecs_id,
             });
         }
-        let mut entity = T::decode(row, self)?;
+        // Only a version with child lists can be its own descendant (a
+        // damaged database): refuse to build it inside itself.
+        let nests = !expected.children.is_empty();
+        if nests && !self.building.insert(ecs_id) {
+            return Err(Error::Decode {
+                type_name: expected.name.to_string(),
+                id: ecs_id,
+                column: "children".into(),
+                detail: format!(
+                    "{} {ecs_id} is listed among its own descendants in {}",
+                    expected.name,
+                    crate::list::LISTS_TABLE_NAME
+                ),
+            });
+        }
+        let decoded = T::decode(row, self);
+        if nests {
+            self.building.remove(&ecs_id);
+        }
+        let mut entity = decoded?;
         let mut content = content_of(&entity)?;
         content.lists = expected
             .children
@@ -153,4 +175,57 @@ pub(crate) fn content_of(node: &dyn Node) -> Result<Content> {
     let mut children = vec![Vec::new(); node.node_type().children.len()];
     node.for_each_child(&mut |field, child| children[field].push(child.meta().ecs_id()));
     Ok(Content::new(node.column_values()?, children))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::RowMeta;
+    use crate::list::ListRow;
+    use std::borrow::Cow;
+    use verso_derive::Entity;
+
+    #[derive(Clone, Debug, PartialEq, Entity)]
+    #[verso(crate = "crate")]
+    struct Folder {
+        meta: Meta,
+        #[verso(child)]
+        folders: Vec<Folder>,
+    }
+
+    #[test]
+    fn a_version_listed_among_its_own_descendants_is_a_decode_error() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let row = |id: Uuid| StoredRow {
+            entity_type: Folder::entity_type(),
+            meta: RowMeta {
+                id: 1,
+                ecs_id: id,
+                lineage_id: id,
+                parent_id: None,
+                created_at: chrono::DateTime::UNIX_EPOCH,
+            },
+            values: Vec::new(),
+        };
+        let list = |parent: Uuid, child: Uuid| ListRow {
+            parent,
+            field: Cow::Borrowed("folders"),
+            child_type: Cow::Borrowed("Folder"),
+            height: 0,
+            entries: vec![child],
+        };
+        // A damaged database: a lists b, and b lists a.
+        let loaded = LoadedRows {
+            rows: [(a, row(a)), (b, row(b))].into_iter().collect(),
+            lists: vec![list(a, b), list(b, a)],
+            chunks: HashMap::new(),
+        };
+        match Assembly::new(&loaded).unwrap().build::<Folder>(a) {
+            Err(Error::Decode { id, detail, .. }) => {
+                assert_eq!(id, a);
+                assert!(detail.contains("its own descendants"), "{detail}");
+            }
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
 }

@@ -23,6 +23,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// The table of child lists, as errors about them name it.
+pub const LISTS_TABLE_NAME: &str = "verso_lists";
+
 /// One stored chunk of a list below its root (`verso_chunks`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkRow {
@@ -421,7 +424,7 @@ impl<'a> Membership<'a> {
 
 fn broken(list: &ListRow, detail: String) -> Error {
     Error::Decode {
-        type_name: "verso_lists".into(),
+        type_name: LISTS_TABLE_NAME.into(),
         id: list.parent,
         column: list.field.to_string(),
         detail,
