@@ -44,19 +44,24 @@ pub(crate) async fn count_versions(
     if types.is_empty() {
         return Ok(Vec::new());
     }
-    instrument.query();
-    let sql = verso_sql::count_versions(types).to_string(PostgresQueryBuilder);
-    let rows = sqlx::query(&sql)
-        .persistent(false)
-        .fetch_all(pool)
-        .await
-        .map_err(db_error)?;
-    let rows = rows
-        .iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(db_error)?;
-    Ok(verso_sql::type_counts(types.len(), rows))
+    let mut counts = Vec::with_capacity(types.len());
+    for (part, chunk) in types.chunks(verso_sql::UNION_BRANCHES).enumerate() {
+        instrument.query();
+        let first = part * verso_sql::UNION_BRANCHES;
+        let sql = verso_sql::count_versions(chunk, first).to_string(PostgresQueryBuilder);
+        let rows = sqlx::query(&sql)
+            .persistent(false)
+            .fetch_all(pool)
+            .await
+            .map_err(db_error)?;
+        for row in &rows {
+            counts.push(
+                (|| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))()
+                    .map_err(db_error)?,
+            );
+        }
+    }
+    Ok(verso_sql::type_counts(types.len(), counts))
 }
 
 /// Every lineage of `ty` with its count and newest version, in one statement.

@@ -27,8 +27,18 @@ const EXISTING_COLUMNS: &str = "SELECT table_name::text, column_name::text, data
 /// Table name -> column name -> column.
 type Existing = BTreeMap<String, BTreeMap<String, FoundColumn>>;
 
+/// At most this many types are registered in one transaction: PostgreSQL
+/// keeps a lock on every table and index a transaction creates until it
+/// ends, and thousands of them exhaust its lock table
+/// (`max_locks_per_transaction`).
+const TYPES_PER_TRANSACTION: usize = 200;
+
 /// Creates the tables of `types` and the shared tables where missing, after
 /// checking every existing one; records the types in the catalog.
+///
+/// The types go [`TYPES_PER_TRANSACTION`] to a transaction; registration is
+/// idempotent, so a mismatch found in a later group leaves the earlier
+/// groups registered and nothing of its own group written.
 ///
 /// Runs in one transaction holding an advisory lock on the current schema,
 /// so concurrent calls on one schema take turns (and the later ones find
@@ -47,19 +57,22 @@ pub(crate) async fn ensure_tables(
             unique.push(ty);
         }
     }
-    instrument.query();
-    let mut tx = pool.begin().await.map_err(db_error)?;
-    match ensure_in(&mut tx, instrument, &unique).await {
-        Ok(()) => {
-            instrument.query();
-            tx.commit().await.map_err(db_error)
-        }
-        Err(error) => {
-            // Best effort: dropping the transaction would roll back too.
-            let _ = tx.rollback().await;
-            Err(error)
+    for group in unique.chunks(TYPES_PER_TRANSACTION) {
+        instrument.query();
+        let mut tx = pool.begin().await.map_err(db_error)?;
+        match ensure_in(&mut tx, instrument, group).await {
+            Ok(()) => {
+                instrument.query();
+                tx.commit().await.map_err(db_error)?;
+            }
+            Err(error) => {
+                // Best effort: dropping the transaction would roll back too.
+                let _ = tx.rollback().await;
+                return Err(error);
+            }
         }
     }
+    Ok(())
 }
 
 async fn ensure_in(

@@ -236,13 +236,22 @@ pub(crate) async fn find_type(
     if tables.is_empty() {
         return Ok(None);
     }
-    let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
-    let union = verso_sql::find_type(&tables, column, &Postgres).to_string(PostgresQueryBuilder);
-    let query = names
-        .into_iter()
-        .fold(sqlx::query(&union).bind(id), |query, name| query.bind(name));
-    instrument.query();
-    let row = query.fetch_optional(pool).await.map_err(db_error)?;
-    row.map(|row| row.try_get::<String, _>(0).map_err(db_error))
-        .transpose()
+    // A bounded number of tables per statement, until one holds the id.
+    let parts = tables
+        .chunks(verso_sql::UNION_BRANCHES)
+        .zip(names.chunks(verso_sql::UNION_BRANCHES));
+    for (tables, names) in parts {
+        let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
+        let union =
+            verso_sql::find_type(&tables, column, &Postgres).to_string(PostgresQueryBuilder);
+        let query = names
+            .iter()
+            .fold(sqlx::query(&union).bind(id), |query, name| query.bind(name));
+        instrument.query();
+        let row = query.fetch_optional(pool).await.map_err(db_error)?;
+        if let Some(row) = row {
+            return row.try_get::<String, _>(0).map(Some).map_err(db_error);
+        }
+    }
+    Ok(None)
 }

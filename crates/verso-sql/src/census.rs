@@ -6,16 +6,23 @@ use sea_query::{
 };
 use verso_core::{EntityType, TypeCounts};
 
-/// `SELECT <i>, count(*), count(DISTINCT lineage_id) FROM <table i>`, one
-/// `UNION ALL` branch per type of `types`; `i` is a 64-bit integer.
+/// At most this many tables in one `UNION ALL` ([`count_versions`],
+/// [`find_type`](crate::find_type)): SQLite refuses a compound select of
+/// more than 500 terms, so a store of more types asks in several
+/// statements.
+pub const UNION_BRANCHES: usize = 400;
+
+/// `SELECT <first + i>, count(*), count(DISTINCT lineage_id) FROM <table i>`,
+/// one `UNION ALL` branch per type of `types` (at most [`UNION_BRANCHES`]
+/// of them); the index is a 64-bit integer, counted from `first`.
 ///
 /// # Panics
 ///
 /// When `types` is empty.
-pub fn count_versions(types: &[&EntityType]) -> SelectStatement {
+pub fn count_versions(types: &[&EntityType], first: usize) -> SelectStatement {
     let mut branches = types.iter().enumerate().map(|(i, ty)| {
         Query::select()
-            .expr(Expr::val(i as i64).cast_as(Alias::new("int8")))
+            .expr(Expr::val((first + i) as i64).cast_as(Alias::new("int8")))
             .expr(Func::count(Expr::col(Asterisk)))
             .expr(Func::count_distinct(Expr::col(Alias::new("lineage_id"))))
             .from(Alias::new(ty.table))

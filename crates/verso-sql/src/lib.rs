@@ -28,7 +28,7 @@ mod rendered;
 pub mod storage;
 pub mod writes;
 
-pub use census::{count_versions, lineages, type_counts};
+pub use census::{count_versions, lineages, type_counts, UNION_BRANCHES};
 pub use ddl::{add_nullable_column, catalog_table, entity_table};
 pub use dialect::Dialect;
 pub use layout::{LayoutColumn, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN, VERSION_COLUMNS};

@@ -71,14 +71,19 @@ pub(crate) fn count_versions(
     if types.is_empty() {
         return Ok(Vec::new());
     }
-    instrument.query();
-    let sql = verso_sql::count_versions(types).to_string(SqliteQueryBuilder);
-    let mut statement = conn.prepare(&sql).map_err(db_error)?;
-    let rows = statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .map_err(db_error)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(db_error)?;
+    let mut rows = Vec::with_capacity(types.len());
+    for (part, chunk) in types.chunks(verso_sql::UNION_BRANCHES).enumerate() {
+        instrument.query();
+        let first = part * verso_sql::UNION_BRANCHES;
+        let sql = verso_sql::count_versions(chunk, first).to_string(SqliteQueryBuilder);
+        let mut statement = conn.prepare(&sql).map_err(db_error)?;
+        let found = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .map_err(db_error)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db_error)?;
+        rows.extend(found);
+    }
     Ok(verso_sql::type_counts(types.len(), rows))
 }
 

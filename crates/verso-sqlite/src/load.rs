@@ -335,12 +335,21 @@ pub(crate) fn find_type(
     if catalog.is_empty() {
         return Ok(None);
     }
-    let tables: Vec<&str> = catalog.iter().map(|(_, table)| table.as_str()).collect();
-    let union = verso_sql::find_type(&tables, column, &Sqlite).to_string(SqliteQueryBuilder);
-    // `?1` the id, then one type name per table.
-    let params = std::iter::once(uuid_text(&id)).chain(catalog.into_iter().map(|(name, _)| name));
-    instrument.query();
-    conn.query_row(&union, params_from_iter(params), |row| row.get(0))
-        .optional()
-        .map_err(db_error)
+    // A bounded number of tables per statement, until one holds the id.
+    for part in catalog.chunks(verso_sql::UNION_BRANCHES) {
+        let tables: Vec<&str> = part.iter().map(|(_, table)| table.as_str()).collect();
+        let union = verso_sql::find_type(&tables, column, &Sqlite).to_string(SqliteQueryBuilder);
+        // `?1` the id, then one type name per table.
+        let names = part.iter().map(|(name, _)| name.clone());
+        let params = std::iter::once(uuid_text(&id)).chain(names);
+        instrument.query();
+        let found: Option<String> = conn
+            .query_row(&union, params_from_iter(params), |row| row.get(0))
+            .optional()
+            .map_err(db_error)?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
 }

@@ -5,6 +5,7 @@ mod core;
 mod edge_cases;
 mod history;
 mod history_edge_cases;
+mod many_types;
 mod relationships;
 mod schema;
 
@@ -12,6 +13,7 @@ pub use self::core::*;
 pub use self::edge_cases::*;
 pub use self::history::*;
 pub use self::history_edge_cases::*;
+pub use self::many_types::*;
 pub use self::relationships::*;
 pub use self::schema::*;
 
