@@ -111,6 +111,9 @@ pub enum DbErrorKind {
     ConnectionLost,
     /// A serialization failure or deadlock: retrying may succeed.
     SerializationFailure,
+    /// A table Verso created is gone (dropped, or its schema recreated
+    /// under an open store): the store creates it again and retries once.
+    MissingTable,
     /// Anything else.
     Other,
 }

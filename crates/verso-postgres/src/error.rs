@@ -40,6 +40,7 @@ pub(crate) fn classify(error: &sqlx::Error) -> DbErrorKind {
 fn kind_of_sqlstate(code: &str) -> DbErrorKind {
     match code {
         UNIQUE_VIOLATION => DbErrorKind::UniqueViolation,
+        UNDEFINED_TABLE => DbErrorKind::MissingTable,
         "40001" | "40P01" => DbErrorKind::SerializationFailure,
         // Class 08 is "connection exception"; 57P01..57P03 are server
         // shutdown and "cannot connect now".
@@ -96,6 +97,6 @@ mod tests {
         assert_eq!(kind_of_sqlstate("08006"), DbErrorKind::ConnectionLost);
         assert_eq!(kind_of_sqlstate("57P01"), DbErrorKind::ConnectionLost);
         assert_eq!(kind_of_sqlstate("23503"), DbErrorKind::Other);
-        assert_eq!(kind_of_sqlstate("42P01"), DbErrorKind::Other);
+        assert_eq!(kind_of_sqlstate("42P01"), DbErrorKind::MissingTable);
     }
 }

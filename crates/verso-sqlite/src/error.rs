@@ -23,6 +23,8 @@ pub(crate) fn db_error(error: rusqlite::Error) -> Error {
             DbErrorKind::SerializationFailure
         }
         Some(ErrorCode::CannotOpen | ErrorCode::NotADatabase) => DbErrorKind::ConnectionLost,
+        // SQLite reports a missing table only in its message.
+        _ if error.to_string().starts_with("no such table") => DbErrorKind::MissingTable,
         _ => DbErrorKind::Other,
     };
     Error::database(kind, error.to_string())
@@ -54,6 +56,6 @@ mod tests {
             classify("INSERT INTO t VALUES ('b', NULL)"),
             DbErrorKind::Other
         );
-        assert_eq!(classify("SELECT * FROM missing"), DbErrorKind::Other);
+        assert_eq!(classify("SELECT * FROM missing"), DbErrorKind::MissingTable);
     }
 }

@@ -28,7 +28,15 @@ impl Store {
             roots: ecs_ids.to_vec(),
             types: reachable_types(ty),
         };
-        let loaded = self.driver.load(&request).await?;
+        let mut loaded = self.driver.load(&request).await;
+        if crate::store::is_missing_table(&loaded) {
+            // The tables were dropped under this store: create them again
+            // (empty), and read again.
+            self.forget_tables();
+            self.ensure(ty).await?;
+            loaded = self.driver.load(&request).await;
+        }
+        let loaded = loaded?;
         let mut assembly = Assembly::new(&loaded)?;
         let mut entities = Vec::with_capacity(ecs_ids.len());
         for &id in ecs_ids {

@@ -45,6 +45,15 @@ impl Store {
         self.ensure(T::entity_type()).await
     }
 
+    /// Forgets which tables were ensured, so the next use checks (and
+    /// creates) them again.
+    pub(crate) fn forget_tables(&self) {
+        self.ensured
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
     pub(crate) async fn ensure(&self, root: &'static EntityType) -> Result<()> {
         let missing: Vec<&'static EntityType> = {
             let ensured = self.ensured.lock().unwrap_or_else(|p| p.into_inner());
@@ -105,7 +114,15 @@ impl Store {
         if planned.plan.is_empty() {
             return Ok(planned.report);
         }
-        let row_ids = match self.driver.commit(&planned.plan).await {
+        let mut stored = self.driver.commit(&planned.plan).await;
+        if is_missing_table(&stored) {
+            // The tables were dropped under this store (nothing of the
+            // failed commit was written): create them again, retry once.
+            self.forget_tables();
+            self.ensure(root.node_type()).await?;
+            stored = self.driver.commit(&planned.plan).await;
+        }
+        let row_ids = match stored {
             Ok(row_ids) => row_ids,
             Err(error) => return Err(self.explain_commit_failure(&planned.plan, error).await),
         };
@@ -175,4 +192,15 @@ fn check_table_name(ty: &EntityType) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Whether `outcome` failed on a table that is gone.
+pub(crate) fn is_missing_table<T>(outcome: &Result<T>) -> bool {
+    matches!(
+        outcome,
+        Err(Error::Database {
+            kind: DbErrorKind::MissingTable,
+            ..
+        })
+    )
 }
