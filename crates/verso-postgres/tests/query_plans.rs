@@ -12,7 +12,7 @@ mod support;
 use sqlx::PgPool;
 use support::{setup, MESSAGE, THREAD};
 use uuid::Uuid;
-use verso_core::{Driver, Lookup};
+use verso_core::{Driver, Lookup, VersionFilter, VersionQuery};
 use verso_postgres::PostgresDriver;
 
 /// The names of the named prepared statements of the pool's one session.
@@ -179,5 +179,17 @@ async fn every_lookup_and_gained_children_can_search_an_index() {
         &nodes,
         &["messages_lineage_idx", "verso_list_changes_parent_idx"],
     );
+    // `referencing`: who points here, the newest version of each lineage.
+    let before = prepared(&pool).await;
+    let query = VersionQuery {
+        filter: VersionFilter::In {
+            column: "author",
+            ids: vec![Uuid::new_v4()],
+        },
+        newest_per_lineage: true,
+    };
+    driver.select_versions(&MESSAGE, &query).await.unwrap();
+    let (statement, nodes) = new_plan(&pool, &before).await;
+    assert_indexed(&statement, &nodes, &["messages_author_idx"]);
     pool.close().await;
 }

@@ -162,6 +162,14 @@ async fn the_branch_check_and_referencing_search_their_indexes() {
     let (_path, conn) = database().await;
     let forks = verso_sql::forks_of(&NOTE, &Sqlite).to_string(sea_query::SqliteQueryBuilder);
     assert_indexed(&plan(&conn, &forks, 1), &["notes_parent_id_idx"]);
+    // `referencing`: who points here, newest version of each lineage.
+    let query = verso_core::VersionQuery::in_column("reply_to").newest();
+    let referencing =
+        verso_sql::select_versions(&NOTE, &query, &Sqlite).to_string(sea_query::SqliteQueryBuilder);
+    assert_indexed(
+        &plan(&conn, &referencing, 1),
+        &["notes_reply_to_idx", "notes_lineage_idx"],
+    );
 }
 
 /// A temporary database file, removed on drop.
