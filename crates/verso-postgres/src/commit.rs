@@ -11,7 +11,7 @@ use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{CommitPlan, Error, Instrument, Result};
-use verso_sql::writes::{commit_writes, Cell, CellType, Write, WriteAction};
+use verso_sql::writes::{commit_writes, CellType, Write, WriteAction};
 
 /// One write ([`Write`]) with its whole batch bound as one array per
 /// column.
@@ -35,17 +35,9 @@ impl BatchInsert {
                 CellType::Ids => ArrayColumn::Text(Vec::with_capacity(n)),
             };
             for (row, cell) in write.rows().zip(write.column(index)) {
-                array.push_cell(cell).map_err(|detail| {
-                    let (type_name, id) = match (write.entity, row.first()) {
-                        (Some(ty), Some(Cell::Uuid(id))) => (ty.name, *id),
-                        _ => (write.table, Uuid::nil()),
-                    };
-                    Error::InvalidInput {
-                        type_name: type_name.to_string(),
-                        id,
-                        detail: format!("column {name}: {detail}"),
-                    }
-                })?;
+                array
+                    .push_cell(cell)
+                    .map_err(|detail| write.invalid(row, name, detail))?;
             }
             arrays.push(array);
         }

@@ -10,7 +10,7 @@ use crate::layout::VERSION_COLUMNS;
 use crate::storage::{CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LISTS_TABLE};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use verso_core::{ChunkRow, ColumnType, CommitPlan, EntityType, ListChange, ListRow, Value};
+use verso_core::{ChunkRow, ColumnType, CommitPlan, EntityType, Error, ListChange, ListRow, Value};
 
 /// What a column written holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +108,21 @@ impl<'a> Write<'a> {
     /// The cells of column `index`, row by row.
     pub fn column(&self, index: usize) -> impl Iterator<Item = &Cell<'a>> {
         self.cells.iter().skip(index).step_by(self.columns.len())
+    }
+
+    /// The error for a value of `row` that column `column` cannot take: an
+    /// `InvalidInput` naming the version the row stores (its type and
+    /// `ecs_id`), or the table for a row of a shared table.
+    pub fn invalid(&self, row: &[Cell<'_>], column: &str, why: impl std::fmt::Display) -> Error {
+        let (type_name, id) = match (self.entity, row.first()) {
+            (Some(ty), Some(Cell::Uuid(id))) => (ty.name, *id),
+            _ => (self.table, Uuid::nil()),
+        };
+        Error::InvalidInput {
+            type_name: type_name.to_string(),
+            id,
+            detail: format!("column {column}: {why}"),
+        }
     }
 
     /// The rows, `rows` at a time, as cells: how a driver with a limit on

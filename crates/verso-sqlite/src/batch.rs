@@ -9,7 +9,7 @@
 use crate::encode::{timestamp_text, uuid_text};
 use rusqlite::types::Value as SqlValue;
 use uuid::Uuid;
-use verso_core::{Error, Result, Value};
+use verso_core::{Result, Value};
 use verso_sql::storage::quoted;
 use verso_sql::writes::{Cell, Write, WriteAction};
 
@@ -35,17 +35,7 @@ impl Batch {
         let mut values = Vec::with_capacity(write.len() * write.columns.len());
         for row in write.rows() {
             for ((name, _), cell) in write.columns.iter().zip(row) {
-                values.push(value(cell).map_err(|why| {
-                    let (type_name, id) = match (write.entity, row.first()) {
-                        (Some(ty), Some(Cell::Uuid(id))) => (ty.name, *id),
-                        _ => (write.table, Uuid::nil()),
-                    };
-                    Error::InvalidInput {
-                        type_name: type_name.to_string(),
-                        id,
-                        detail: format!("column {name}: {why}"),
-                    }
-                })?);
+                values.push(value(cell).map_err(|why| write.invalid(row, name, why))?);
             }
         }
         Ok(Batch {

@@ -5,7 +5,10 @@ use crate::dialect::Sqlite;
 use crate::SqliteDriver;
 use rusqlite::Connection;
 use uuid::Uuid;
-use verso_core::{ChildField, ChildKind, Column, ColumnType, Driver, EntityType, Lookup, TypeRef};
+use verso_core::{
+    ChildField, ChildKind, ChunkRow, ChunkedList, Column, ColumnType, CommitPlan, Driver,
+    EntityType, ListRow, LoadRequest, Lookup, NewVersion, TableBatch, TypeRef, Value,
+};
 use verso_sql::storage;
 
 static NOTE: EntityType = EntityType {
@@ -197,9 +200,42 @@ mod tempfile_path {
     }
 }
 
+/// Stores a note `parent` whose `notes` list has the root `height` and
+/// `entries`, with `chunks` below it, as a commit would (or as a damaged
+/// database holds it).
+async fn store_list(
+    driver: &SqliteDriver,
+    parent: Uuid,
+    height: usize,
+    entries: Vec<Uuid>,
+    chunks: Vec<ChunkRow>,
+) {
+    let plan = CommitPlan {
+        batches: vec![TableBatch {
+            entity_type: &NOTE,
+            rows: vec![NewVersion {
+                ecs_id: parent,
+                lineage_id: Uuid::new_v4(),
+                parent_id: None,
+                created_at: chrono::Utc::now(),
+                values: vec![Value::Text("root".into()), Value::Null],
+            }],
+        }],
+        lists: vec![ListRow {
+            parent,
+            field: "notes".into(),
+            child_type: "Note".into(),
+            height: height as i64,
+            entries,
+        }],
+        chunks,
+        ..CommitPlan::default()
+    };
+    driver.commit(&plan).await.unwrap();
+}
+
 #[tokio::test]
 async fn the_documented_query_lists_children_in_order() {
-    use verso_core::{ChunkedList, CommitPlan, ListRow, NewVersion, TableBatch};
     let (path, conn) = database().await;
     let driver = SqliteDriver::open(path.path()).unwrap();
     let parent = Uuid::new_v4();
@@ -209,31 +245,8 @@ async fn the_documented_query_lists_children_in_order() {
         built.shape.height() >= 2,
         "a list deep enough to test the order"
     );
-    let plan = CommitPlan {
-        batches: vec![TableBatch {
-            entity_type: &NOTE,
-            rows: vec![NewVersion {
-                ecs_id: parent,
-                lineage_id: Uuid::new_v4(),
-                parent_id: None,
-                created_at: chrono::Utc::now(),
-                values: vec![
-                    verso_core::Value::Text("root".into()),
-                    verso_core::Value::Null,
-                ],
-            }],
-        }],
-        lists: vec![ListRow {
-            parent,
-            field: "notes".into(),
-            child_type: "Note".into(),
-            height: built.shape.height() as i64,
-            entries: built.shape.root().to_vec(),
-        }],
-        chunks: built.chunks,
-        ..CommitPlan::default()
-    };
-    driver.commit(&plan).await.unwrap();
+    let root = built.shape.root().to_vec();
+    store_list(&driver, parent, built.shape.height(), root, built.chunks).await;
     let sql = storage::children_in_order(&Sqlite);
     let mut statement = conn.prepare(&sql).unwrap();
     let listed: Vec<Uuid> = statement
@@ -248,41 +261,17 @@ async fn the_documented_query_lists_children_in_order() {
 
 #[tokio::test]
 async fn a_chunk_listing_itself_ends_the_walk_with_a_decode_error() {
-    use verso_core::{ChunkRow, CommitPlan, ListRow, LoadRequest, NewVersion, TableBatch};
     let (path, _conn) = database().await;
     let driver = SqliteDriver::open(path.path()).unwrap();
     let parent = Uuid::new_v4();
     let looping = Uuid::new_v4();
-    let plan = CommitPlan {
-        batches: vec![TableBatch {
-            entity_type: &NOTE,
-            rows: vec![NewVersion {
-                ecs_id: parent,
-                lineage_id: Uuid::new_v4(),
-                parent_id: None,
-                created_at: chrono::Utc::now(),
-                values: vec![
-                    verso_core::Value::Text("root".into()),
-                    verso_core::Value::Null,
-                ],
-            }],
-        }],
-        lists: vec![ListRow {
-            parent,
-            field: "notes".into(),
-            child_type: "Note".into(),
-            height: 2,
-            entries: vec![looping],
-        }],
-        // A damaged database: a chunk that lists itself.
-        chunks: vec![ChunkRow {
-            id: looping,
-            height: 1,
-            entries: vec![looping],
-        }],
-        ..CommitPlan::default()
+    // A damaged database: a chunk that lists itself.
+    let chunk = ChunkRow {
+        id: looping,
+        height: 1,
+        entries: vec![looping],
     };
-    driver.commit(&plan).await.unwrap();
+    store_list(&driver, parent, 2, vec![looping], vec![chunk]).await;
     let request = LoadRequest {
         root_type: &NOTE,
         roots: vec![parent],
