@@ -25,7 +25,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "verso", version, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// The database: sqlite:PATH (read-only but for upgrade) or postgres://USER@HOST:PORT/DB
+    /// The database: a file path or sqlite:PATH (read-only but for upgrade), or postgres://USER@HOST:PORT/DB
     /// (add ?options[search_path]=SCHEMA for a store kept in a schema).
     #[arg(long, global = true, env = "VERSO_DATABASE_URL", hide_env_values = true, value_name = "URL",
           value_parser = parse_database_url)]
@@ -115,7 +115,11 @@ fn parse_database_url(url: &str) -> Result<DatabaseUrl, String> {
                 Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
             }
         }
-        None => Err("use sqlite:PATH or postgres://USER@HOST:PORT/DB".into()),
+        // A bare path names an SQLite file; another scheme is refused.
+        None if url.contains("://") || url.is_empty() || url == "memory:" => {
+            Err("use a file path, sqlite:PATH or postgres://USER@HOST:PORT/DB".into())
+        }
+        None => Ok(DatabaseUrl::Sqlite(PathBuf::from(url))),
     }
 }
 
@@ -165,6 +169,12 @@ mod tests {
         assert!(parse_database_url("postgresql://u@h/db").is_ok());
         assert!(parse_database_url("sqlite::memory:").is_err());
         assert!(parse_database_url("mysql://h/db").is_err());
+        assert_eq!(
+            parse_database_url("walkthrough.db"),
+            Ok(DatabaseUrl::Sqlite("walkthrough.db".into())),
+            "a bare path is an SQLite file"
+        );
+        assert!(parse_database_url("memory:").is_err());
     }
 
     #[test]

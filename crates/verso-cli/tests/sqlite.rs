@@ -86,7 +86,8 @@ fn a_missing_or_unsupported_database_url_is_a_usage_error() {
     let run = verso(&["--db", "mysql://localhost/app", "types"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
-        run.stderr.contains("use sqlite:PATH or postgres://"),
+        run.stderr
+            .contains("use a file path, sqlite:PATH or postgres://"),
         "{}",
         run.stderr
     );
@@ -110,5 +111,16 @@ async fn the_database_can_come_from_the_environment_and_output_is_plain_in_a_pip
     assert!(run.ok().contains("ChatThread"));
     let diff = history.verso(&["diff", &history.version(0), &history.version(2)]);
     assert!(!diff.ok().contains('\x1b'), "no colours outside a terminal");
+    history.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_path_names_an_sqlite_file() {
+    let Some(history) = History::write(Backend::SqliteFile).await else {
+        return;
+    };
+    let path = history.url.strip_prefix("sqlite:").unwrap().to_string();
+    let run = verso(&["--db", &path, "types"]);
+    assert!(run.ok().contains("ChatThread"), "{run:?}");
     history.finish().await;
 }

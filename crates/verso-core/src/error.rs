@@ -94,6 +94,15 @@ pub enum Error {
         /// The URL given.
         url: String,
     },
+    /// A URL of a backend this build of Verso leaves out: the facade's
+    /// Cargo feature that builds it is off.
+    #[error("{url:?} needs the `{feature}` feature of verso, which this build leaves out: verso = {{ version = \"...\", features = [\"{feature}\"] }}")]
+    BackendNotBuilt {
+        /// The URL given.
+        url: String,
+        /// The feature that builds its backend.
+        feature: &'static str,
+    },
     /// A failure injected through [`Instrument::inject`](crate::Instrument::inject), for tests.
     #[error("injected fault at statement {statement}")]
     InjectedFault {

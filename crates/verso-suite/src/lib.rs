@@ -36,6 +36,7 @@ macro_rules! suite {
             the_versions_holding_a_child_are_found_by_index,
             a_long_lineage_is_read_page_by_page,
             ids_are_found_among_hundreds_of_types,
+            clones_of_a_store_share_its_backend,
             lineage_latest_and_heads_follow_the_version_tree,
             clones_share_no_state_with_the_store,
             a_second_copy_of_a_new_entity_is_an_error_naming_it,

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --example chat_agent                     # SQLite file chat_agent.db
-//! cargo run --example chat_agent -- postgres://postgres@127.0.0.1:5432/test
+//! cargo run --example chat_agent --features postgres -- postgres://postgres@127.0.0.1:5432/test
 //! ```
 //!
 //! Messages are appended turn by turn, a tool is called, a message is

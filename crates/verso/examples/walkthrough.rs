@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --example walkthrough            # writes ./walkthrough.db
 //! cargo run --example walkthrough -- sqlite:/tmp/other.db
-//! cargo run --example walkthrough -- postgres://postgres@127.0.0.1:5432/test
+//! cargo run --example walkthrough --features postgres -- postgres://postgres@127.0.0.1:5432/test
 //! ```
 
 use verso::{Entity, Meta, Ref, Store};

@@ -31,11 +31,31 @@ impl Store {
             let driver = verso_postgres::PostgresDriver::connect(url).await?;
             return Ok(Store::with_driver(driver));
         }
+        #[cfg(not(feature = "postgres"))]
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(Error::BackendNotBuilt {
+                url: url.into(),
+                feature: "postgres",
+            });
+        }
         Err(Error::UnsupportedUrl { url: url.into() })
     }
 
     /// Verso's in-memory store.
     pub fn memory() -> Store {
         Store::with_driver(verso_memory::MemoryDriver::new())
+    }
+}
+
+#[cfg(all(test, not(feature = "postgres")))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_postgres_url_without_the_postgres_feature_names_the_feature() {
+        match Store::open("postgres://postgres@127.0.0.1:5432/test").await {
+            Err(Error::BackendNotBuilt { feature, .. }) => assert_eq!(feature, "postgres"),
+            other => panic!("expected BackendNotBuilt, got {:?}", other.map(|_| ())),
+        }
     }
 }

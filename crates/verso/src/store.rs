@@ -7,15 +7,32 @@ use verso_core::{
     EntityType, Error, Node, Result, Stats, VersionQuery,
 };
 
-/// A Verso store on one backend. Cheap to share: wrap it in an `Arc`.
+/// A Verso store on one backend. Cheap to clone: clones share the driver
+/// (its connection or pool) and what is known of the tables, so a clone can
+/// go to each task.
 ///
 /// Tables are created on first use of each entity type (idempotently), so
 /// a store needs no setup beyond [`open`](Store::open).
+///
+/// ```
+/// let store = verso::Store::memory();
+/// let shared = store.clone();
+/// assert_eq!(format!("{shared:?}"), "Store { backend: \"memory\" }");
+/// ```
+#[derive(Clone)]
 pub struct Store {
     pub(crate) driver: Arc<dyn Driver>,
     /// Types whose tables are known to match, by the address of their
     /// static description (two shapes of one type are two entries).
-    ensured: Mutex<HashSet<usize>>,
+    ensured: Arc<Mutex<HashSet<usize>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.driver.backend())
+            .finish()
+    }
 }
 
 impl Store {
@@ -23,7 +40,7 @@ impl Store {
     pub fn with_driver(driver: impl Driver) -> Store {
         Store {
             driver: Arc::new(driver),
-            ensured: Mutex::new(HashSet::new()),
+            ensured: Arc::new(Mutex::new(HashSet::new())),
         }
     }
 

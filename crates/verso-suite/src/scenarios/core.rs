@@ -698,3 +698,15 @@ pub async fn concurrent_commits_on_the_head_let_exactly_one_win(store: &Store) {
         .unwrap();
     assert_eq!(heads.len(), 1, "the lineage never branched");
 }
+
+pub async fn clones_of_a_store_share_its_backend(store: &Store) {
+    let clone = store.clone();
+    let mut thread = ChatThread::new("shared", vec![ChatMessage::new(MessageRole::User, "hi")]);
+    let task = tokio::spawn(async move {
+        clone.commit(&mut thread).await.unwrap();
+        thread
+    });
+    let thread = task.await.unwrap();
+    let loaded: ChatThread = store.get(thread.meta.ecs_id()).await.unwrap();
+    assert_eq!(loaded, thread, "what a clone commits, the original reads");
+}
