@@ -11,6 +11,11 @@ use crate::value::Value;
 ///
 /// Implemented by `#[derive(Entity)]`; implement it by hand (with
 /// [`Entity`]) only for types the derive cannot describe.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Verso entity",
+    label = "not an entity",
+    note = "add `#[derive(verso::Entity)]` to `{Self}` (a struct with a `Meta` field, or an enum of entity structs)"
+)]
 pub trait Node: Send + Sync {
     /// The stored shape of this entity.
     fn node_type(&self) -> &'static EntityType;
@@ -47,6 +52,11 @@ pub trait Node: Send + Sync {
 ///     history: Vec<ChatMessage>,
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Verso entity",
+    label = "not an entity",
+    note = "add `#[derive(verso::Entity)]` to `{Self}` (a struct with a `Meta` field, or an enum of entity structs)"
+)]
 pub trait Entity: Node + Clone + Sized + 'static {
     /// The stored shape of this type.
     fn entity_type() -> &'static EntityType;
@@ -56,6 +66,11 @@ pub trait Entity: Node + Clone + Sized + 'static {
 }
 
 /// A field holding owned children: `T`, `Option<T>` or `Vec<T>` of an entity.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold owned children",
+    label = "not `T`, `Option<T>` or `Vec<T>` of an entity",
+    note = "a `#[verso(child)]` field holds entities: add `#[derive(verso::Entity)]` to the child type, or drop `#[verso(child)]` to store the value as a column"
+)]
 pub trait Children: Sized {
     /// Cardinality of the field.
     const KIND: ChildKind;

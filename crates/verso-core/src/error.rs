@@ -113,6 +113,7 @@ pub enum Error {
 
 /// Classes of database failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DbErrorKind {
     /// A unique constraint was violated (an id stored twice).
     UniqueViolation,

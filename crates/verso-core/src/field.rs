@@ -10,6 +10,11 @@ use uuid::Uuid;
 /// Implemented for `String`, `bool`, integers up to 64 bits, floats,
 /// [`Uuid`], [`DateTime<Utc>`], [`Ref<T>`](crate::Ref) and `Option` of each.
 /// Fields of other serde types are stored as JSON with `#[verso(json)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a column",
+    label = "no column type for this field",
+    note = "columns hold String, bool, integers, floats, Uuid, DateTime<Utc>, Ref, LineageRef, Option of those, and enums with `#[derive(verso::Field)]`; store other serde types with `#[verso(json)]`, and owned entities with `#[verso(child)]`"
+)]
 pub trait Field: Sized {
     /// Column type.
     const COLUMN: ColumnType;

@@ -22,7 +22,9 @@ pub(crate) fn db_error(error: rusqlite::Error) -> Error {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
             DbErrorKind::SerializationFailure
         }
-        Some(ErrorCode::CannotOpen | ErrorCode::NotADatabase) => DbErrorKind::ConnectionLost,
+        Some(ErrorCode::CannotOpen) => DbErrorKind::ConnectionLost,
+        // A damaged or foreign file: retrying cannot help.
+        Some(ErrorCode::NotADatabase) => DbErrorKind::Other,
         // SQLite reports a missing table only in its message.
         _ if error.to_string().starts_with("no such table") => DbErrorKind::MissingTable,
         _ => DbErrorKind::Other,
@@ -57,5 +59,24 @@ mod tests {
             DbErrorKind::Other
         );
         assert_eq!(classify("SELECT * FROM missing"), DbErrorKind::MissingTable);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_no_lost_connection_and_not_retryable() {
+        let path = std::env::temp_dir().join(format!("verso-not-a-db-{}.db", uuid::Uuid::new_v4()));
+        std::fs::write(&path, vec![b'x'; 8192]).unwrap();
+        let error = crate::connect::open_file(&path).unwrap_err();
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            matches!(
+                error,
+                verso_core::Error::Database {
+                    kind: DbErrorKind::Other,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(!error.is_retryable());
     }
 }

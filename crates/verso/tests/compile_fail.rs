@@ -1,0 +1,9 @@
+//! What the compiler says when an entity is misused: a missing derive, a
+//! field with no column type, a plain struct asked of the store. The
+//! expected messages are in `tests/ui/*.stderr`; `TRYBUILD=overwrite cargo
+//! test -p verso --test compile_fail` writes them anew.
+
+#[test]
+fn misuses_explain_themselves() {
+    trybuild::TestCases::new().compile_fail("tests/ui/*.rs");
+}
