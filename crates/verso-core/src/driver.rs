@@ -1,8 +1,11 @@
 //! The contract between Verso and a storage backend.
 //!
-//! The trait is deliberately coarse: a driver receives a whole commit plan
-//! or a whole load request, so the number of statements it sends depends on
-//! the number of tables involved, never on the number of entities.
+//! A driver receives a whole commit plan or a whole load request, so the
+//! number of statements it sends depends on the number of tables involved,
+//! never on the number of entities. What it runs is decided outside it: a
+//! commit's writes by `verso_sql::writes`, a load's steps by
+//! [`LoadRun`](crate::LoadRun), the statements by `verso_sql::storage`; a
+//! driver executes them and decodes rows.
 
 use crate::catalog::CatalogEntry;
 use crate::error::{Error, Result};
@@ -79,7 +82,7 @@ pub struct LoadRequest {
 
 impl LoadRequest {
     /// Names of the request's types that have child fields: the only ones
-    /// whose links a load needs to follow.
+    /// whose lists a load needs to follow into.
     pub fn parent_types(&self) -> Vec<&'static str> {
         self.types
             .iter()

@@ -89,7 +89,7 @@ pub enum ChildKind {
 /// An owned child field: its children are separate versioned entities.
 #[derive(Debug)]
 pub struct ChildField {
-    /// Field name, stored in the link rows.
+    /// Field name, stored in the list rows of the parent.
     pub name: &'static str,
     /// Cardinality.
     pub kind: ChildKind,
