@@ -18,7 +18,7 @@ use std::hint::black_box;
 use std::time::Instant;
 use verso_bench::harness::{self, in_task, timed, AnyBaseline, Args, Backend, Site};
 use verso_bench::lists::{assert_stored_list, Change};
-use verso_bench::measure::{PerOp, Samples};
+use verso_bench::measure::{alternate, PerOp, Samples};
 use verso_bench::model::ChatThread;
 use verso_bench::plain::{assert_same_thread, PlainThread};
 use verso_bench::report::{markdown_table, thousands, Measurement};
@@ -254,13 +254,7 @@ async fn measure(
             (elapsed, statements_after - statements, rows_after - rows)
         };
         // Alternate which side goes first, so neither always follows the other.
-        let (v, b) = if i % 2 == 0 {
-            let v = verso.await;
-            (v, hand_written.await)
-        } else {
-            let b = hand_written.await;
-            (verso.await, b)
-        };
+        let (v, b) = alternate(i, verso, hand_written).await;
         if timed_iteration {
             commit.verso.push(v.0);
             commit.verso_statements.record(v.1.statements);
@@ -325,13 +319,7 @@ async fn measure(
             drop(black_box(loaded));
             (elapsed, baseline.counts().0 - before)
         };
-        let (v, b) = if i % 2 == 0 {
-            let v = verso.await;
-            (v, hand_written.await)
-        } else {
-            let b = hand_written.await;
-            (verso.await, b)
-        };
+        let (v, b) = alternate(i, verso, hand_written).await;
         if timed_iteration {
             load.verso.push(v.0);
             load.verso_statements.record(v.1);

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use verso::{RowMeta, Store, Uuid};
 use verso_bench::harness::{self, in_task, timed, AnyBaseline, Args, Backend, Site};
 use verso_bench::lists::assert_stored_list;
-use verso_bench::measure::{format_duration, PerOp, Samples};
+use verso_bench::measure::{alternate, format_duration, PerOp, Samples};
 use verso_bench::model::{ChatMessage, ChatThread, Tick};
 use verso_bench::plain::{
     assert_same_thread, assert_same_tick, assert_same_version, PlainMessage, PlainThread,
@@ -219,13 +219,7 @@ async fn grow(backend: Backend, turns: usize) -> Growth {
             let (statements_after, rows_after) = baseline.counts();
             (elapsed, statements_after - statements, rows_after - rows)
         };
-        let (v, b) = if turn % 2 == 0 {
-            let v = verso.await;
-            (v, hand_written.await)
-        } else {
-            let b = hand_written.await;
-            (verso.await, b)
-        };
+        let (v, b) = alternate(turn, verso, hand_written).await;
         samples.push(Turn {
             verso: v.0,
             verso_statements: v.1.statements,
@@ -677,13 +671,7 @@ async fn lookup_case(backend: Backend, lengths: Vec<usize>) -> (Vec<Measurement>
                     drop(black_box(found));
                     (elapsed, baseline.counts().0 - before)
                 };
-                let (v, b) = if i % 2 == 0 {
-                    let v = verso.await;
-                    (v, hand_written.await)
-                } else {
-                    let b = hand_written.await;
-                    (verso.await, b)
-                };
+                let (v, b) = alternate(i, verso, hand_written).await;
                 if i >= 2 {
                     m.verso.push(v.0);
                     m.verso_statements.record(v.1);
@@ -746,13 +734,7 @@ async fn ingest(backend: Backend, n: usize) -> Measurement {
             let (statements_after, rows_after) = baseline.counts();
             (elapsed, statements_after - statements, rows_after - rows)
         };
-        let (v, b) = if i % 2 == 0 {
-            let v = verso.await;
-            (v, hand_written.await)
-        } else {
-            let b = hand_written.await;
-            (verso.await, b)
-        };
+        let (v, b) = alternate(i, verso, hand_written).await;
         if i >= warmup {
             m.verso.push(v.0);
             m.verso_statements.record(v.1.statements);

@@ -81,3 +81,21 @@ pub fn format_duration(d: Duration) -> String {
         format!("{:.2} s", micros / 1e6)
     }
 }
+
+/// Runs `verso` and `hand_written` one after the other, Verso first on
+/// even `turn`s and the baseline first on odd ones, so that neither always
+/// follows the other (and inherits its warm caches or its WAL
+/// checkpoints). Returns both outcomes, Verso's first.
+pub async fn alternate<V, B>(
+    turn: usize,
+    verso: impl std::future::Future<Output = V>,
+    hand_written: impl std::future::Future<Output = B>,
+) -> (V, B) {
+    if turn % 2 == 0 {
+        let v = verso.await;
+        (v, hand_written.await)
+    } else {
+        let b = hand_written.await;
+        (verso.await, b)
+    }
+}
