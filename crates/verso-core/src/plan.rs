@@ -212,9 +212,10 @@ struct Planner {
     report: CommitReport,
     /// One entry per visited node, in post-order.
     outcomes: Vec<Outcome>,
-    /// Versions planned so far by the id they had in the working copy, so
-    /// that clones of one entity (a shared child) are written once.
-    seen: HashMap<Uuid, Vec<(Arc<Content>, Outcome)>>,
+    /// New versions planned so far by the id their node had in the working
+    /// copy, so that equal clones of one entity (a shared child) are
+    /// written once.
+    seen: HashMap<Uuid, Vec<Arc<StoredVersion>>>,
     batch_of_table: HashMap<&'static str, usize>,
     /// Chunks already in the plan.
     planned_chunks: HashSet<Uuid>,
@@ -260,17 +261,13 @@ impl Planner {
             }
         }
         let mut content = Content::new(node.column_values()?, children);
-        if let Some(earlier) = self.seen.get(&meta.ecs_id).and_then(|planned| {
-            planned
-                .iter()
-                .find(|(c, _)| **c == content)
-                .map(|(_, o)| o.clone())
-        }) {
-            let id = match &earlier {
-                Outcome::Stored(stored) => stored.ecs_id,
-                Outcome::Unchanged => meta.ecs_id,
-            };
-            self.outcomes.push(earlier);
+        if let Some(earlier) = self
+            .seen
+            .get(&meta.ecs_id)
+            .and_then(|planned| planned.iter().find(|v| *v.content == content))
+        {
+            let id = earlier.ecs_id;
+            self.outcomes.push(Outcome::Stored(earlier.clone()));
             return Ok(id);
         }
         crate::validate::check_values(ty, meta.ecs_id, &content.values)?;
@@ -310,14 +307,14 @@ impl Planner {
             created_at,
             values: content.values.clone(),
         });
-        let outcome = Outcome::Stored(Arc::new(StoredVersion {
+        let stored = Arc::new(StoredVersion {
             ecs_id,
             parent_id,
             created_at,
-            content: content.clone(),
-        }));
-        self.outcomes.push(outcome.clone());
-        self.remember(meta.ecs_id, content, outcome);
+            content,
+        });
+        self.outcomes.push(Outcome::Stored(stored.clone()));
+        self.seen.entry(meta.ecs_id).or_default().push(stored);
         Ok(ecs_id)
     }
 
@@ -371,13 +368,6 @@ impl Planner {
             shapes.push(Some(shape));
         }
         shapes
-    }
-
-    fn remember(&mut self, source: Uuid, content: Arc<Content>, outcome: Outcome) {
-        self.seen
-            .entry(source)
-            .or_default()
-            .push((content, outcome));
     }
 
     fn batch(&mut self, ty: &'static EntityType) -> &mut TableBatch {

@@ -1079,19 +1079,7 @@ fn plan_nodes(plan: &serde_json::Value, into: &mut Vec<(String, String)>) {
 #[tokio::test]
 async fn the_walk_looks_up_lists_and_chunks_by_primary_key() {
     let Some(db) = setup().await else { return };
-    let set_path = format!("SET search_path TO \"{}\"", db.schema);
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .after_connect(move |conn, _| {
-            let set_path = set_path.clone();
-            Box::pin(async move {
-                sqlx::Executor::execute(conn, set_path.as_str()).await?;
-                Ok(())
-            })
-        })
-        .connect(&support::url())
-        .await
-        .unwrap();
+    let pool = db.single_connection_pool().await;
     let driver = PostgresDriver::from_pool(pool.clone());
     driver.ensure_tables(&types()).await.unwrap();
     let mut thread = ThreadNode::new("ten thousand", 10_000);

@@ -136,19 +136,7 @@ fn lookups() -> Vec<(Lookup, &'static [&'static str])> {
 #[tokio::test]
 async fn every_lookup_and_gained_children_can_search_an_index() {
     let Some(db) = setup().await else { return };
-    let set_path = format!("SET search_path TO \"{}\"", db.schema);
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .after_connect(move |conn, _| {
-            let set_path = set_path.clone();
-            Box::pin(async move {
-                sqlx::Executor::execute(conn, set_path.as_str()).await?;
-                Ok(())
-            })
-        })
-        .connect(&support::url())
-        .await
-        .unwrap();
+    let pool = db.single_connection_pool().await;
     let driver = PostgresDriver::from_pool(pool.clone());
     driver.ensure_tables(&[&THREAD, &MESSAGE]).await.unwrap();
     for setting in [

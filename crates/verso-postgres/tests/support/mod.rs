@@ -55,6 +55,24 @@ pub async fn setup() -> Option<TestDb> {
 }
 
 impl TestDb {
+    /// A pool of one connection to the test schema: its prepared statements
+    /// can be read back from `pg_prepared_statements` and explained.
+    pub async fn single_connection_pool(&self) -> sqlx::PgPool {
+        let set_path = format!("SET search_path TO \"{}\"", self.schema);
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .after_connect(move |conn, _| {
+                let set_path = set_path.clone();
+                Box::pin(async move {
+                    sqlx::Executor::execute(conn, set_path.as_str()).await?;
+                    Ok(())
+                })
+            })
+            .connect(&self.url)
+            .await
+            .unwrap()
+    }
+
     /// `SELECT count(*)` of a table of the test schema.
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
