@@ -21,6 +21,7 @@ pub mod list;
 mod load;
 mod load_run;
 mod meta;
+mod pending;
 mod plan;
 mod polymorphic;
 mod reference;
@@ -50,6 +51,7 @@ pub use list::{ChunkRow, ChunkedList, ListChange, ListRow};
 pub use load::Assembly;
 pub use load_run::{LoadRun, LoadStep};
 pub use meta::Meta;
+pub use pending::{mark_unsettled, settle};
 pub use plan::{
     apply_commit, plan_commit, plan_commit_with, CommitPlan, NewVersion, PlannedCommit, TableBatch,
 };

@@ -30,6 +30,26 @@ pub struct Meta {
     /// The content as it was last loaded or committed; `None` before the
     /// first store. Shared between clones, never mutated.
     pub(crate) stored: Option<Arc<Content>>,
+    /// The version an interrupted commit may have stored for this entity
+    /// (see [`is_unsettled`](Meta::is_unsettled)).
+    pub(crate) pending: Option<Arc<PendingVersion>>,
+}
+
+/// A new version a commit planned for an entity, kept in its [`Meta`] when
+/// the commit's outcome is unknown (its future was dropped, or the
+/// connection was lost while it ran). The next commit of the entity asks
+/// the store whether it landed: if so the entity becomes that version, if
+/// not a commit of the same content stores it under the same id, so a
+/// commit that lands late cannot make a second version beside it.
+#[derive(Debug)]
+pub(crate) struct PendingVersion {
+    /// The commit that planned it: a commit lands whole, so when one of its
+    /// versions is found, all of them were stored.
+    pub(crate) commit: Uuid,
+    pub(crate) ecs_id: Uuid,
+    pub(crate) parent_id: Option<Uuid>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) content: Arc<Content>,
 }
 
 impl Meta {
@@ -42,6 +62,7 @@ impl Meta {
             parent_id: None,
             created_at: now(),
             stored: None,
+            pending: None,
         }
     }
 
@@ -55,6 +76,7 @@ impl Meta {
             parent_id: row.parent_id,
             created_at: row.created_at,
             stored: None,
+            pending: None,
         }
     }
 
@@ -81,6 +103,14 @@ impl Meta {
     /// Whether this version exists in a store.
     pub fn is_stored(&self) -> bool {
         self.stored.is_some()
+    }
+    /// Whether a commit of this entity was interrupted with its outcome
+    /// unknown: its future was dropped (a timeout, a cancelled task) or its
+    /// connection was lost while it ran. The entity still shows the version
+    /// it had before; the next commit that holds it first asks the store
+    /// whether the interrupted commit landed, and takes its version if so.
+    pub fn is_unsettled(&self) -> bool {
+        self.pending.is_some()
     }
     /// The content last loaded or committed, if any.
     pub fn stored_content(&self) -> Option<&Content> {
@@ -117,6 +147,7 @@ impl fmt::Debug for Meta {
             .field("parent_id", &self.parent_id)
             .field("created_at", &self.created_at)
             .field("stored", &self.is_stored())
+            .field("unsettled", &self.is_unsettled())
             .finish()
     }
 }

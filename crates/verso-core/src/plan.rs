@@ -13,6 +13,7 @@ use crate::entity::Node;
 use crate::error::{Error, Result};
 use crate::ids::{new_uuid, now};
 use crate::list::{self, ChunkRow, ChunkedList, ListChange, ListRow};
+use crate::meta::PendingVersion;
 use crate::report::{CommitReport, Created, Forked};
 use crate::schema::EntityType;
 use crate::value::Value;
@@ -122,18 +123,9 @@ impl CommitPlan {
 /// Small (one pointer) since a big tree has one per node, nearly all
 /// unchanged.
 #[derive(Debug, Clone)]
-enum Outcome {
+pub(crate) enum Outcome {
     Unchanged,
-    Stored(Arc<StoredVersion>),
-}
-
-/// The new version a node becomes.
-#[derive(Debug)]
-struct StoredVersion {
-    ecs_id: Uuid,
-    parent_id: Option<Uuid>,
-    created_at: DateTime<Utc>,
-    content: Arc<Content>,
+    Stored(Arc<PendingVersion>),
 }
 
 /// A plan together with what is needed to update the working copy once it
@@ -144,7 +136,13 @@ pub struct PlannedCommit {
     pub plan: CommitPlan,
     /// What the commit does, for the caller.
     pub report: CommitReport,
-    outcomes: Vec<Outcome>,
+    pub(crate) outcomes: Vec<Outcome>,
+    /// Versions interrupted commits may have stored for nodes of the tree
+    /// (see [`Meta::is_unsettled`](crate::Meta::is_unsettled)).
+    pub(crate) unsettled: Vec<Unsettled>,
+    /// Whether the plan stores again a version an interrupted commit
+    /// planned, under the same id.
+    pub(crate) replays: bool,
 }
 
 /// Plans the commit of the tree under `root`. With `force_root`, the root
@@ -168,6 +166,9 @@ pub fn plan_commit_with(
         seen: HashMap::new(),
         batch_of_table: HashMap::new(),
         planned_chunks: HashSet::new(),
+        unsettled: Vec::new(),
+        replays: false,
+        commit: new_uuid(),
     };
     planner.visit(root, force_root, 0)?;
     planner.plan.refuse_branches = refuse_branches;
@@ -175,11 +176,14 @@ pub fn plan_commit_with(
         plan: planner.plan,
         report: planner.report,
         outcomes: planner.outcomes,
+        unsettled: planner.unsettled,
+        replays: planner.replays,
     })
 }
 
 /// Updates the working copy's metadata after `planned` was stored.
-/// `row_ids` maps each inserted version to its row id.
+/// `row_ids` maps each inserted version to its row id. Every node of the
+/// tree is settled afterwards: no interrupted commit is pending.
 pub fn apply_commit(root: &mut dyn Node, planned: PlannedCommit, row_ids: &HashMap<Uuid, i64>) {
     let mut outcomes = planned.outcomes.into_iter();
     apply_node(root, &mut outcomes, row_ids, 0);
@@ -196,8 +200,9 @@ fn apply_node(
             apply_node(child, outcomes, row_ids, depth + 1)
         })
     });
+    let meta = node.meta_mut();
+    meta.pending = None;
     if let Some(Outcome::Stored(stored)) = outcomes.next() {
-        let meta = node.meta_mut();
         meta.id = row_ids.get(&stored.ecs_id).copied().or(meta.id);
         meta.ecs_id = stored.ecs_id;
         meta.parent_id = stored.parent_id;
@@ -215,10 +220,22 @@ struct Planner {
     /// New versions planned so far by the id their node had in the working
     /// copy, so that equal clones of one entity (a shared child) are
     /// written once.
-    seen: HashMap<Uuid, Vec<Arc<StoredVersion>>>,
+    seen: HashMap<Uuid, Vec<Arc<PendingVersion>>>,
     batch_of_table: HashMap<&'static str, usize>,
     /// Chunks already in the plan.
     planned_chunks: HashSet<Uuid>,
+    unsettled: Vec<Unsettled>,
+    replays: bool,
+    /// Identifies this commit in the versions it plans.
+    commit: Uuid,
+}
+
+/// A version an interrupted commit planned for a node of the tree.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unsettled {
+    pub(crate) entity_type: &'static EntityType,
+    pub(crate) ecs_id: Uuid,
+    pub(crate) commit: Uuid,
 }
 
 impl Planner {
@@ -251,6 +268,13 @@ impl Planner {
             return Err(e);
         }
         let meta = node.meta();
+        if let Some(pending) = &meta.pending {
+            self.unsettled.push(Unsettled {
+                entity_type: ty,
+                ecs_id: pending.ecs_id,
+                commit: pending.commit,
+            });
+        }
         // Most of a big tree is unchanged: settle that first, comparing in
         // place and remembering nothing (a later copy equal to the stored
         // content is unchanged by the same test).
@@ -271,6 +295,13 @@ impl Planner {
             return Ok(id);
         }
         crate::validate::check_values(ty, meta.ecs_id, &content.values)?;
+        // The version an interrupted commit planned for this same content
+        // is stored under its id, so that it cannot land beside this one.
+        let replayed = meta.pending.as_deref().filter(|pending| {
+            let base = meta.stored.as_ref().map(|_| meta.ecs_id);
+            pending.parent_id == base && *pending.content == content
+        });
+        self.replays |= replayed.is_some();
         let (ecs_id, parent_id, created_at) = if meta.stored.is_none() {
             if self.seen.contains_key(&meta.ecs_id) {
                 return Err(Error::InvalidInput {
@@ -286,9 +317,13 @@ impl Planner {
                 lineage_id: meta.lineage_id,
                 ecs_id: meta.ecs_id,
             });
-            (meta.ecs_id, None, self.now)
+            (
+                meta.ecs_id,
+                None,
+                replayed.map_or(self.now, |p| p.created_at),
+            )
         } else {
-            let ecs_id = new_uuid();
+            let ecs_id = replayed.map_or_else(new_uuid, |p| p.ecs_id);
             self.report.forked.push(Forked {
                 type_name: ty.name,
                 lineage_id: meta.lineage_id,
@@ -296,7 +331,8 @@ impl Planner {
                 to: ecs_id,
             });
             let after_parent = meta.created_at + Duration::microseconds(1);
-            (ecs_id, Some(meta.ecs_id), self.now.max(after_parent))
+            let created_at = replayed.map_or(self.now.max(after_parent), |p| p.created_at);
+            (ecs_id, Some(meta.ecs_id), created_at)
         };
         content.lists = self.plan_lists(ty, ecs_id, meta.stored.as_deref(), &content.children);
         let content = Arc::new(content);
@@ -307,7 +343,8 @@ impl Planner {
             created_at,
             values: content.values.clone(),
         });
-        let stored = Arc::new(StoredVersion {
+        let stored = Arc::new(PendingVersion {
+            commit: self.commit,
             ecs_id,
             parent_id,
             created_at,

@@ -4,6 +4,7 @@
 //! [`suite!`]; a scenario is an `async fn(&Store)` in [`scenarios`] that
 //! reads as a specification of one behaviour.
 
+pub mod gate;
 pub mod harness;
 pub mod model;
 pub mod scenarios;
@@ -104,6 +105,12 @@ macro_rules! suite {
             a_traced_edit_that_panics_stores_nothing,
             an_async_traced_edit_may_await_the_same_store,
             the_lineage_tree_of_a_fan_out,
+            a_commit_cancelled_before_sending_is_made_by_the_next_commit,
+            a_commit_cancelled_after_it_landed_is_taken_as_committed,
+            an_edit_after_a_cancelled_commit_continues_the_landed_history,
+            a_commit_cut_off_after_it_landed_is_settled_by_the_retry,
+            a_cancelled_commit_landing_between_lookups_is_taken_whole,
+            a_cancelled_commit_landing_during_the_retry_is_stored_once,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

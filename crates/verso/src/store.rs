@@ -1,10 +1,12 @@
 //! The store: committing working copies.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use uuid::Uuid;
 use verso_core::{
-    apply_commit, plan_commit_with, reachable_types, CommitPlan, CommitReport, DbErrorKind, Driver,
-    EntityType, Error, Node, Result, Stats, VersionQuery,
+    apply_commit, mark_unsettled, plan_commit_with, reachable_types, settle, CommitPlan,
+    CommitReport, DbErrorKind, Driver, EntityType, Error, Node, PlannedCommit, Result, Stats,
+    VersionQuery,
 };
 
 /// A Verso store on one backend. Cheap to clone: clones share the driver
@@ -101,6 +103,17 @@ impl Store {
     /// transaction; on error nothing is stored and `root` is left untouched.
     /// On success, the metadata of `root` and its descendants is updated in
     /// place.
+    ///
+    /// # Cancellation
+    ///
+    /// A commit whose future is dropped before it completes (a timeout, an
+    /// aborted task), or whose connection is lost while it runs, may or may
+    /// not have landed. `root` then keeps showing the versions it had, and
+    /// notes the ones the commit planned ([`Meta::is_unsettled`](verso_core::Meta::is_unsettled)).
+    /// The next commit holding those entities first looks them up: a
+    /// commit that landed is taken as committed (no second version is
+    /// made), one that did not is made again under the same ids. Either
+    /// way the history gets each change once, with no branch.
     pub async fn commit<N: Node>(&self, root: &mut N) -> Result<CommitReport> {
         self.store(root, false, false).await
     }
@@ -127,25 +140,84 @@ impl Store {
         refuse_branches: bool,
     ) -> Result<CommitReport> {
         self.ensure(root.node_type()).await?;
+        let mut replayed_once = false;
+        loop {
+            let planned = self.plan_settled(root, force, refuse_branches).await?;
+            if planned.plan.is_empty() {
+                return Ok(planned.report);
+            }
+            let in_flight = InFlight::new(root, planned);
+            let error = match self.write(root_type(&in_flight), in_flight.plan()).await {
+                Ok(row_ids) => return Ok(in_flight.apply(&row_ids)),
+                Err(error) if outcome_unknown(&error) => return Err(error),
+                Err(error) => error,
+            };
+            let planned = in_flight.abandon();
+            if is_unique_violation(&error) && planned.replays_interrupted() && !replayed_once {
+                // An interrupted commit of these versions landed meanwhile:
+                // settle the tree again, then commit what is left.
+                replayed_once = true;
+                continue;
+            }
+            return Err(self.explain_commit_failure(&planned.plan, error).await);
+        }
+    }
+
+    /// Plans the commit of `root`, first settling what interrupted commits
+    /// left unsettled in it (see [`commit`](Self::commit)): one lookup per
+    /// type of the versions they planned, then a second plan.
+    async fn plan_settled<N: Node>(
+        &self,
+        root: &mut N,
+        force: bool,
+        refuse_branches: bool,
+    ) -> Result<PlannedCommit> {
         let planned = plan_commit_with(root, force, refuse_branches)?;
-        if planned.plan.is_empty() {
-            return Ok(planned.report);
+        let unsettled = planned.unsettled();
+        if unsettled.is_empty() {
+            return Ok(planned);
         }
-        let mut stored = self.driver.commit(&planned.plan).await;
-        if is_missing_table(&stored) {
-            // The tables were dropped under this store (nothing of the
-            // failed commit was written): create them again, retry once.
-            self.forget_tables();
-            self.ensure(root.node_type()).await?;
-            stored = self.driver.commit(&planned.plan).await;
+        let mut landed = HashMap::new();
+        self.find_versions(unsettled, &mut landed).await?;
+        // A commit that finished between two of those lookups is found in
+        // part: the rest of it is there now.
+        let rest = planned.unsettled_of_landed_commits(&landed);
+        self.find_versions(rest, &mut landed).await?;
+        settle(root, &landed);
+        plan_commit_with(root, force, refuse_branches)
+    }
+
+    /// Adds the row id of each of these versions that is stored to `found`.
+    async fn find_versions(
+        &self,
+        versions: Vec<(&'static EntityType, Vec<Uuid>)>,
+        found: &mut HashMap<Uuid, i64>,
+    ) -> Result<()> {
+        for (ty, ids) in versions {
+            let stored = self
+                .driver
+                .select_versions(ty, &VersionQuery::ecs_ids(ids))
+                .await?;
+            found.extend(stored.into_iter().map(|row| (row.ecs_id, row.id)));
         }
-        let row_ids = match stored {
-            Ok(row_ids) => row_ids,
-            Err(error) => return Err(self.explain_commit_failure(&planned.plan, error).await),
-        };
-        let report = planned.report.clone();
-        apply_commit(root, planned, &row_ids);
-        Ok(report)
+        Ok(())
+    }
+
+    /// Stores `plan` in one transaction. When the tables were dropped under
+    /// this store (nothing of the failed commit was written), creates them
+    /// again and retries once.
+    async fn write(
+        &self,
+        root_type: &'static EntityType,
+        plan: &CommitPlan,
+    ) -> Result<HashMap<Uuid, i64>> {
+        let stored = self.driver.commit(plan).await;
+        if !is_missing_table(&stored) {
+            return stored;
+        }
+        self.forget_tables();
+        self.ensure(root_type).await?;
+        self.driver.commit(plan).await
     }
 
     /// A unique violation means a version of the plan is stored already:
@@ -180,6 +252,85 @@ impl Store {
         }
         error
     }
+}
+
+/// A commit sent to the driver and not yet answered. Dropped before it is
+/// applied or abandoned (the commit's future was dropped), it notes in the
+/// tree the versions the commit planned, since they may have landed.
+struct InFlight<'a, N: Node> {
+    root: &'a mut N,
+    planned: Option<PlannedCommit>,
+}
+
+impl<'a, N: Node> InFlight<'a, N> {
+    fn new(root: &'a mut N, planned: PlannedCommit) -> Self {
+        InFlight {
+            root,
+            planned: Some(planned),
+        }
+    }
+
+    fn plan(&self) -> &CommitPlan {
+        &self.planned().plan
+    }
+
+    fn planned(&self) -> &PlannedCommit {
+        self.planned
+            .as_ref()
+            .expect("a commit in flight holds its plan")
+    }
+
+    /// The commit landed: the tree becomes its versions.
+    fn apply(mut self, row_ids: &HashMap<Uuid, i64>) -> CommitReport {
+        let planned = self
+            .planned
+            .take()
+            .expect("a commit in flight holds its plan");
+        let report = planned.report.clone();
+        apply_commit(&mut *self.root, planned, row_ids);
+        report
+    }
+
+    /// The commit failed and stored nothing: the tree stays as it was.
+    fn abandon(mut self) -> PlannedCommit {
+        self.planned
+            .take()
+            .expect("a commit in flight holds its plan")
+    }
+}
+
+impl<N: Node> Drop for InFlight<'_, N> {
+    fn drop(&mut self) {
+        if let Some(planned) = self.planned.take() {
+            mark_unsettled(&mut *self.root, &planned);
+        }
+    }
+}
+
+fn root_type<N: Node>(in_flight: &InFlight<'_, N>) -> &'static EntityType {
+    in_flight.root.node_type()
+}
+
+/// Whether a failed commit may have landed all the same: its connection
+/// was lost while it ran, perhaps after the server committed.
+fn outcome_unknown(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Database {
+            kind: DbErrorKind::ConnectionLost,
+            ..
+        }
+    )
+}
+
+fn is_unique_violation(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Database {
+            kind: DbErrorKind::UniqueViolation,
+            ..
+        }
+    )
 }
 
 fn type_key(ty: &'static EntityType) -> usize {

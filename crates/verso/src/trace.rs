@@ -19,7 +19,10 @@ impl Store {
     /// with their first version. An edit that changes nothing makes no
     /// version. If `edit` returns an error, panics, or (for
     /// [`edit_async`](Self::edit_async)) is cancelled, nothing is stored
-    /// and `entity` is restored to what it was before the call.
+    /// and `entity` is restored to what it was before the call. Once the
+    /// edit has run, a cancelled call is a cancelled
+    /// [`commit`](Self::commit): `entity` keeps the edit, and the next
+    /// commit finds out whether it landed.
     ///
     /// ```
     /// # use verso::{Entity, Meta, Store};

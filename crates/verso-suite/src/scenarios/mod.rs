@@ -1,6 +1,7 @@
 //! The scenarios: each one behaviour of Verso, written against `&Store`
 //! only, so it holds on every backend.
 
+mod cancellation;
 mod core;
 mod edge_cases;
 mod history;
@@ -9,6 +10,7 @@ mod many_types;
 mod relationships;
 mod schema;
 
+pub use self::cancellation::*;
 pub use self::core::*;
 pub use self::edge_cases::*;
 pub use self::history::*;
