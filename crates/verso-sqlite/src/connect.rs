@@ -8,9 +8,11 @@ use verso_core::Result;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Opens a database file in WAL mode with `synchronous=NORMAL`.
+/// Opens a database file in WAL mode with `synchronous=NORMAL`. Switching
+/// to WAL waits for other connections' locks as long as a commit would.
 pub(crate) fn open_file(path: &Path) -> Result<Connection> {
     let connection = Connection::open(path).map_err(db_error)?;
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
     connection
         .pragma_update(None, "journal_mode", "WAL")
         .map_err(db_error)?;
