@@ -91,7 +91,7 @@ pub async fn alternate<V, B>(
     verso: impl std::future::Future<Output = V>,
     hand_written: impl std::future::Future<Output = B>,
 ) -> (V, B) {
-    if turn % 2 == 0 {
+    if turn.is_multiple_of(2) {
         let v = verso.await;
         (v, hand_written.await)
     } else {

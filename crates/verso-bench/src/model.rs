@@ -53,7 +53,11 @@ impl ChatMessage {
     /// Message number `i` of a conversation (user and assistant taking
     /// turns), answering `previous`.
     pub fn turn(i: usize, previous: Option<&ChatMessage>) -> Self {
-        let role = if i % 2 == 0 { "user" } else { "assistant" };
+        let role = if i.is_multiple_of(2) {
+            "user"
+        } else {
+            "assistant"
+        };
         ChatMessage {
             meta: Meta::new(),
             role: role.into(),

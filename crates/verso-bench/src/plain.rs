@@ -68,7 +68,12 @@ impl PlainMessage {
     pub fn turn(i: usize, previous: Option<&PlainMessage>) -> Self {
         PlainMessage {
             version: VersionRow::first(),
-            role: if i % 2 == 0 { "user" } else { "assistant" }.into(),
+            role: if i.is_multiple_of(2) {
+                "user"
+            } else {
+                "assistant"
+            }
+            .into(),
             content: format!("message {i}: {}", "lorem ipsum dolor sit amet ".repeat(3)),
             parent_message: previous.map(|m| m.version.ecs_id),
         }

@@ -1,16 +1,23 @@
 //! The command line: commands, options and their validation.
 
+use crate::id::IdArg;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-use verso::Uuid;
 
 /// The exit codes, shown at the end of `--help`.
 const EXIT_CODES: &str = "\
 IDs:
   An ID is a lineage id or any version id: log and tree show the version's
   lineage, show shows the newest version of a lineage, diff needs two
-  versions of one lineage.
+  versions of one lineage. A short id, the first 4 or more hex digits of an
+  id (dashes optional), names the one version or lineage it starts.
+
+Output:
+  Long text output goes through a pager on a terminal: $VERSO_PAGER, else
+  $PAGER, else `less` (with LESS=FRX unless LESS is set); --no-pager or an
+  empty pager turns it off. Colours follow NO_COLOR, CLICOLOR and
+  CLICOLOR_FORCE.
 
 Exit codes:
   0  success
@@ -33,6 +40,9 @@ pub struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Never send the output through a pager.
+    #[arg(long, global = true)]
+    pub no_pager: bool,
     /// What to show.
     #[command(subcommand)]
     pub command: Command,
@@ -48,38 +58,90 @@ pub enum Command {
         /// An entity type name, as `verso types` lists them.
         #[arg(value_name = "TYPE")]
         type_name: String,
+        #[command(flatten)]
+        limit: Limit,
     },
     /// Show the history of a lineage, newest first: each version with its
     /// parent, time and what changed.
     Log {
-        /// A lineage id or any version id of the lineage.
-        id: Uuid,
+        /// A lineage id or any version id of the lineage (or a short id).
+        #[arg(value_parser = IdArg::parse)]
+        id: IdArg,
+        #[command(flatten)]
+        limit: Limit,
     },
     /// Show one version with its fields and its children, as a tree.
     Show {
-        /// A version id, or a lineage id for its newest version.
-        id: Uuid,
+        /// A version id, or a lineage id for its newest version (or a short id).
+        #[arg(value_parser = IdArg::parse)]
+        id: IdArg,
     },
     /// Show what changed between two versions of one lineage.
     Diff {
-        /// The version to compare from.
-        old: Uuid,
-        /// The version to compare to.
-        new: Uuid,
+        /// The version to compare from (or a short id).
+        #[arg(value_parser = IdArg::parse)]
+        old: IdArg,
+        /// The version to compare to (or a short id).
+        #[arg(value_parser = IdArg::parse)]
+        new: IdArg,
     },
     /// Draw a lineage as a graph of versions, branches included.
     Tree {
-        /// A lineage id or any version id of the lineage.
-        id: Uuid,
+        /// A lineage id or any version id of the lineage (or a short id).
+        #[arg(value_parser = IdArg::parse)]
+        id: IdArg,
         /// text: drawn like `git log --graph`; dot: Graphviz; mermaid: Mermaid.
         #[arg(long, value_enum, default_value_t = TreeFormat::Text)]
         format: TreeFormat,
+        #[command(flatten)]
+        limit: Limit,
     },
     /// Migrate a database written by an earlier storage layout of Verso to
     /// the current one, in place and in one transaction, keeping every
     /// version; a database already in the current layout is left as it is.
     /// The only command that writes.
     Upgrade,
+    /// Print a completion script for a shell, e.g.
+    /// `verso completions bash > ~/.local/share/bash-completion/completions/verso`.
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// `-n/--limit N`: how many entries a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
+pub struct Limit {
+    /// Show only the first N entries (log and tree: the N newest versions).
+    #[arg(short = 'n', long = "limit", value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+}
+
+impl Limit {
+    /// The first entries of `items` this limit keeps.
+    pub fn first<T>(self, items: &[T]) -> &[T] {
+        &items[..self.count(items.len())]
+    }
+
+    /// How many of `total` entries this limit keeps.
+    pub fn count(self, total: usize) -> usize {
+        self.limit.map_or(total, |n| {
+            total.min(usize::try_from(n).unwrap_or(usize::MAX))
+        })
+    }
+}
+
+/// The shells `verso completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
 }
 
 /// The formats of `verso tree`.
@@ -129,7 +191,7 @@ impl Cli {
     pub fn parse_checked() -> Cli {
         let cli = Cli::parse();
         let fail = |kind, message: &str| Cli::command().error(kind, message).exit();
-        if cli.db.is_none() {
+        if cli.db.is_none() && cli.needs_a_database() {
             fail(
                 ErrorKind::MissingRequiredArgument,
                 "no database: pass --db URL or set VERSO_DATABASE_URL",
@@ -144,6 +206,18 @@ impl Cli {
             }
         }
         cli
+    }
+
+    /// Whether the command reads or writes a database (all but
+    /// `completions`).
+    pub fn needs_a_database(&self) -> bool {
+        !matches!(self.command, Command::Completions { .. })
+    }
+
+    /// Whether the output may go through a pager: text of a command that
+    /// reads the database, unless `--no-pager`.
+    pub fn may_page(&self) -> bool {
+        !self.no_pager && self.needs_a_database()
     }
 
     /// The database URL (present after [`parse_checked`](Self::parse_checked)).
@@ -175,6 +249,22 @@ mod tests {
             "a bare path is an SQLite file"
         );
         assert!(parse_database_url("memory:").is_err());
+    }
+
+    #[test]
+    fn a_limit_keeps_the_first_entries() {
+        let none = Limit { limit: None };
+        let two = Limit { limit: Some(2) };
+        assert_eq!(none.first(&[1, 2, 3]), [1, 2, 3]);
+        assert_eq!(two.first(&[1, 2, 3]), [1, 2]);
+        assert_eq!(two.first(&[1]), [1]);
+        assert_eq!(
+            Limit {
+                limit: Some(u64::MAX)
+            }
+            .count(5),
+            5
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::cli::DatabaseUrl;
 use crate::failure::Failure;
+use std::path::{Path, PathBuf};
 use verso::drivers::{PostgresDriver, SqliteDriver};
 use verso::{Driver, EntityType, LoadRequest, LoadedRows, RowMeta, Uuid};
 
@@ -12,7 +13,8 @@ pub struct Database {
 }
 
 impl Database {
-    /// Opens the database (SQLite read-only) and reads its catalog.
+    /// Opens the database (SQLite read-only, see [`read_only_location`])
+    /// and reads its catalog.
     ///
     /// Fails, saying so, when the file is missing, the server cannot be
     /// reached, or the database has no Verso catalog.
@@ -26,8 +28,8 @@ impl Database {
                     )));
                 }
                 let name = path.display().to_string();
-                let driver =
-                    SqliteDriver::open_read_only(path).map_err(|e| unreadable(&name, e))?;
+                let driver = SqliteDriver::open_read_only(read_only_location(path))
+                    .map_err(|e| unreadable(&name, e))?;
                 (Box::new(driver), name)
             }
             DatabaseUrl::Postgres(url) => {
@@ -132,6 +134,40 @@ pub async fn open_writable(url: &DatabaseUrl) -> Result<(Box<dyn Driver>, String
     }
 }
 
+/// What to open to read the SQLite file at `path` without writing
+/// anything, beside it included.
+///
+/// A WAL database opened read-only creates a `-wal` and a `-shm` file when
+/// they are missing, and leaves them behind. They are missing only when no
+/// connection has the database open (the last one to close checkpoints and
+/// removes them), so the file alone holds every committed version: it is
+/// then opened as an `immutable` URI, which reads the file without locks,
+/// journal or shared memory. When a `-wal` file exists, an application may
+/// have the database open, and the file is opened read-only as usual, to
+/// see what the WAL holds.
+fn read_only_location(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        return path.to_path_buf();
+    }
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    PathBuf::from(format!("file:{}?immutable=1", uri_path(&absolute)))
+}
+
+/// `path` as the path of a `file:` URI: the characters a URI gives a
+/// meaning to, percent-encoded.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' | ' ' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A database that answered, but not with what a Verso database holds.
 fn unreadable(name: &str, error: verso::Error) -> Failure {
     let reason = match error {
@@ -139,4 +175,23 @@ fn unreadable(name: &str, error: verso::Error) -> Failure {
         other => other.to_string(),
     };
     Failure::new(format!("cannot read {name}: {reason}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_database_is_opened_immutable_and_an_open_one_as_it_is() {
+        let dir = std::env::temp_dir().join(format!("verso-cli-ro-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a #1?.db");
+        std::fs::write(&path, b"").unwrap();
+        let closed = read_only_location(&path).to_string_lossy().to_string();
+        assert!(closed.starts_with("file:/"), "{closed}");
+        assert!(closed.ends_with("/a%20%231%3F.db?immutable=1"), "{closed}");
+        std::fs::write(dir.join("a #1?.db-wal"), b"").unwrap();
+        assert_eq!(read_only_location(&path), path);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -26,6 +26,7 @@ impl From<Error> for Failure {
             Error::Database {
                 kind: DbErrorKind::ConnectionLost,
                 message,
+                ..
             } => Failure(format!("the database cannot be reached: {message}")),
             Error::Database { message, .. } if misses_a_layout_table(&message) => Failure(format!(
                 "{message}: the database was written by an earlier storage layout of \

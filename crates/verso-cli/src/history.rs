@@ -1,51 +1,82 @@
 //! A lineage with what changed at each version: what `log` and `tree` show.
 
+use crate::cli::Limit;
 use crate::database::Database;
 use crate::failure::Failure;
+use crate::id::IdArg;
 use crate::render::json;
 use serde_json::{json, Map, Value as Json};
 use verso::{diff, Assembly, Diff, EntityType, LineageTree, Uuid};
 
-/// Every version of a lineage, with its diff against its parent.
+/// The versions of a lineage (all, or the newest few), each with its diff
+/// against its parent.
 pub struct LineageHistory {
-    /// The versions as a tree, oldest first.
+    /// The versions shown as a tree, oldest first. The newest versions of a
+    /// lineage hold every version forked from them (a fork is always newer),
+    /// so a version is a head here exactly when it is one in the lineage.
     pub tree: LineageTree,
-    /// For each version of `tree`, its diff against its parent; `None` for
-    /// a root.
+    /// For each version of `tree`, its diff against its parent (which may
+    /// be older than the versions shown); `None` for a root of the lineage.
     pub diffs: Vec<Option<Diff>>,
+    /// How many versions the whole lineage has.
+    pub total_versions: usize,
+    /// How many heads the whole lineage has.
+    pub total_heads: usize,
 }
 
 impl LineageHistory {
-    /// The history of the lineage `id` names: a lineage id, or any version
-    /// id (its lineage).
-    pub async fn of(database: &Database, id: Uuid) -> Result<LineageHistory, Failure> {
+    /// The history of the lineage `id` names (a lineage id, or any version
+    /// id: its lineage), its newest `limit` versions.
+    pub async fn of(
+        database: &Database,
+        id: &IdArg,
+        limit: Limit,
+    ) -> Result<LineageHistory, Failure> {
         let found = database.resolve(id).await?;
-        Self::read(database, found.ty(), found.lineage_id()).await
+        Self::read(database, found.ty(), found.lineage_id(), limit).await
     }
 
-    /// Reads every version of the lineage with its subtree (one load).
+    /// Reads the metadata of every version of the lineage (one indexed
+    /// statement), then the newest `limit` versions and their parents with
+    /// their subtrees (one load).
     async fn read(
         database: &Database,
         ty: &'static EntityType,
         lineage_id: Uuid,
+        limit: Limit,
     ) -> Result<LineageHistory, Failure> {
-        let versions = database.versions(ty, lineage_id).await?;
-        let ids: Vec<Uuid> = versions.iter().map(|v| v.ecs_id).collect();
+        let whole = LineageTree::new(
+            ty.name,
+            lineage_id,
+            database.versions(ty, lineage_id).await?,
+        );
+        let shown_from = whole.versions.len() - limit.count(whole.versions.len());
+        let shown = &whole.versions[shown_from..];
+        let parent_of = |node: &verso::LineageNode| node.parent.map(|p| &whole.versions[p]);
+        let mut ids: Vec<Uuid> = shown.iter().map(|node| node.version.ecs_id).collect();
+        ids.extend(shown.iter().filter_map(parent_of).map(|p| p.version.ecs_id));
+        ids.sort_unstable();
+        ids.dedup();
         let loaded = database.load(ty, ids).await?;
         let assembly = Assembly::new(&loaded)?;
-        let tree = LineageTree::new(ty.name, lineage_id, versions);
-        let trees = tree
-            .versions
+        let diffs = shown
             .iter()
-            .map(|node| assembly.tree(node.version.ecs_id))
+            .map(|node| {
+                parent_of(node)
+                    .map(|parent| {
+                        let old = assembly.tree(parent.version.ecs_id)?;
+                        Ok(diff(&old, &assembly.tree(node.version.ecs_id)?))
+                    })
+                    .transpose()
+            })
             .collect::<verso::Result<Vec<_>>>()?;
-        let diffs = tree
-            .versions
-            .iter()
-            .enumerate()
-            .map(|(i, node)| node.parent.map(|p| diff(&trees[p], &trees[i])))
-            .collect();
-        Ok(LineageHistory { tree, diffs })
+        let metas = shown.iter().map(|node| node.version.clone()).collect();
+        Ok(LineageHistory {
+            tree: LineageTree::new(ty.name, lineage_id, metas),
+            diffs,
+            total_versions: whole.versions.len(),
+            total_heads: whole.heads().count(),
+        })
     }
 
     /// Version `index` as JSON: its metadata, whether it is a head, and its

@@ -17,15 +17,21 @@
 //!
 //! `ID` is a lineage id or any version id: `log` and `tree` show the
 //! version's lineage, `show` shows the newest version of a lineage, and
-//! `diff` needs two versions of one lineage. Every command takes `--json`.
+//! `diff` needs two versions of one lineage. A short id (the first 4 or
+//! more hex digits of an id) names the one version or lineage it starts.
+//! Every command takes `--json`; `log`, `lineages` and `tree` take
+//! `-n/--limit N`. `verso completions bash|zsh|fish` prints a completion
+//! script.
 //!
 //! The database is `--db URL` or the `VERSO_DATABASE_URL` environment
 //! variable: `sqlite:PATH` (opened read-only, but by `upgrade`) or
 //! `postgres://USER@HOST:PORT/DB`; a PostgreSQL store kept in its own schema
 //! is reached with `?options[search_path]=SCHEMA`.
 //!
-//! Text output is coloured when standard output is a terminal and
-//! `NO_COLOR` is not set.
+//! Text output is coloured when standard output is a terminal (see
+//! `anstream`: `NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`), and goes through a
+//! pager when it does not fit on the terminal, unless `--no-pager` (see
+//! [`output`]).
 //!
 //! ## Exit codes
 //!
@@ -42,23 +48,22 @@ mod commands;
 mod database;
 mod failure;
 mod history;
+mod id;
+mod output;
+mod references;
 mod render;
 mod resolve;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse_checked();
-    let style = render::Style::for_stdout();
-    match commands::run(cli, style).await {
+    let may_page = cli.may_page();
+    // Painted always; `output` keeps the colours or removes them.
+    match commands::run(cli, render::Style::ansi()).await {
         Ok(text) => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            match output::write(&text, may_page) {
                 // A reader that stopped early (`verso log ID | head`) is fine.
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     eprintln!("error: cannot write the output: {e}");

@@ -6,7 +6,8 @@
 #[macro_use]
 mod support;
 
-use support::{render_dot, verso, Run};
+use assert_cmd::assert::Assert;
+use support::{render_dot, verso, verso_command, Printed};
 use verso::{Meta, Store, Uuid};
 use verso_suite::model::*;
 use verso_suite::{Backend, Harness};
@@ -71,10 +72,12 @@ impl Written {
         })
     }
 
-    fn verso(&self, args: &[&str]) -> Run {
-        let mut all = vec!["--db", self.url.as_str()];
-        all.extend_from_slice(args);
-        verso(&all)
+    fn verso(&self, args: &[&str]) -> Assert {
+        verso_command()
+            .arg("--db")
+            .arg(&self.url)
+            .args(args)
+            .assert()
     }
 }
 
@@ -85,9 +88,8 @@ async fn a_swap_moves_the_two_swapped_children(backend: Backend) {
         return;
     };
     let (first, swapped) = (w.first.to_string(), w.swapped.to_string());
-    let text = w.verso(&["diff", &first, &swapped]);
+    let text = w.verso(&["diff", &first, &swapped]).text();
     let json = w.verso(&["diff", &first, &swapped, "--json"]).json();
-    let text = text.ok().to_string();
     w.harness.finish().await;
     assert!(
         !text.contains("[1 -> 1]"),
@@ -121,7 +123,7 @@ async fn show_of_a_variant_lists_its_own_fields(backend: Backend) {
         return;
     };
     let id = w.structured_tool.to_string();
-    let text = w.verso(&["show", &id]).ok().to_string();
+    let text = w.verso(&["show", &id]).text();
     let json = w.verso(&["show", &id, "--json"]).json();
     w.harness.finish().await;
     assert!(
@@ -177,10 +179,10 @@ async fn ids_in_any_uuid_spelling_give_the_same_output() {
     for command in ["log", "show", "tree"] {
         for id in [w.first, message, w.message_lineages[1], w.tool_lineage] {
             let [canonical, rest @ ..] = spellings(id);
-            let expected = w.verso(&[command, &canonical]).ok().to_string();
+            let expected = w.verso(&[command, &canonical]).text();
             for other in rest {
                 assert_eq!(
-                    w.verso(&[command, &other]).ok(),
+                    w.verso(&[command, &other]).text(),
                     expected,
                     "{command} {other}"
                 );
@@ -189,14 +191,13 @@ async fn ids_in_any_uuid_spelling_give_the_same_output() {
     }
     let expected = w
         .verso(&["diff", &w.first.to_string(), &w.swapped.to_string()])
-        .ok()
-        .to_string();
+        .text();
     let upper = w.verso(&[
         "diff",
         &w.first.simple().to_string().to_uppercase(),
         &w.swapped.to_string().to_uppercase(),
     ]);
-    assert_eq!(upper.ok(), expected);
+    upper.success().stdout(expected);
     w.harness.finish().await;
 }
 
@@ -209,7 +210,7 @@ async fn child_and_polymorphic_lineages_in_every_command() {
         return;
     };
     let tool = w.tool_lineage.to_string();
-    let log = w.verso(&["log", &tool]).ok().to_string();
+    let log = w.verso(&["log", &tool]).text();
     let log_json = w.verso(&["log", &tool, "--json"]).json();
     assert!(log.starts_with("Tool lineage "), "{log}");
     assert_eq!(log_json["type"], "Tool");
@@ -239,7 +240,7 @@ async fn child_and_polymorphic_lineages_in_every_command() {
 
     // The thread: first version, swap, variant change, and two more
     // branches from the first version.
-    let thread_tree = w.verso(&["tree", &w.first.to_string()]).ok().to_string();
+    let thread_tree = w.verso(&["tree", &w.first.to_string()]).text();
     let stars = thread_tree.lines().filter(|l| l.contains('*')).count();
     assert_eq!(stars, 5, "{thread_tree}");
     let heads = thread_tree.matches("(head)").count();
@@ -248,35 +249,102 @@ async fn child_and_polymorphic_lineages_in_every_command() {
     assert_eq!(json["versions"][0]["children"].as_array().unwrap().len(), 3);
     let dot = w
         .verso(&["tree", &w.first.to_string(), "--format", "dot"])
-        .ok()
-        .to_string();
+        .text();
     assert_eq!(dot.matches(" -> ").count(), 4, "{dot}");
     assert_eq!(dot.matches("style=bold").count(), 3, "{dot}");
     render_dot(&dot);
     w.harness.finish().await;
 }
 
-/// A read-only tool run on the file of an application that has closed it
-/// changes no byte of the database. (SQLite itself may leave an empty
-/// `-wal` and an `-shm` index beside a WAL database a reader opened; they
-/// hold no data.)
+/// The files beside a database: its write-ahead log and shared-memory
+/// index.
+fn companions(path: &std::path::Path) -> [std::path::PathBuf; 2] {
+    ["-wal", "-shm"].map(|suffix| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        name.into()
+    })
+}
+
+/// Every read-only command on the file of an application that has closed
+/// it changes no byte of the database and leaves no `-wal` or `-shm` file
+/// beside it, whatever it prints or fails with.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reading_a_closed_database_changes_none_of_its_data() {
+async fn reading_a_closed_database_writes_nothing_not_even_beside_it() {
     let dir = std::env::temp_dir().join(format!("verso-review-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("app.db");
     let url = format!("sqlite:{}", path.display());
-    {
+    let (first, second, lineage) = {
         let store = Store::open(&url).await.unwrap();
         let mut thread = ChatThread::with_messages("closed", 2);
         store.commit(&mut thread).await.unwrap();
+        let first = thread.meta.ecs_id();
+        thread.name = "closed, renamed".into();
+        store.commit(&mut thread).await.unwrap();
+        (first, thread.meta.ecs_id(), thread.meta.lineage_id())
+    };
+    for file in companions(&path) {
+        let _ = std::fs::remove_file(file);
     }
     let before = std::fs::read(&path).unwrap();
-    let run = verso(&["--db", &url, "types"]);
-    let after = std::fs::read(&path).unwrap();
-    let wal = std::fs::metadata(dir.join("app.db-wal")).map_or(0, |m| m.len());
+    let (first, second, lineage) = (first.to_string(), second.to_string(), lineage.to_string());
+    let short = &lineage.replace('-', "")[..28];
+    let unknown = Uuid::new_v4().to_string();
+    let reads: Vec<Vec<&str>> = vec![
+        vec!["types"],
+        vec!["lineages", "ChatThread"],
+        vec!["lineages", "ChatThread", "-n", "1"],
+        vec!["log", &lineage],
+        vec!["log", short, "--json"],
+        vec!["show", &second],
+        vec!["show", &lineage, "--json"],
+        vec!["diff", &first, &second],
+        vec!["diff", &first, &second, "--json"],
+        vec!["tree", &lineage],
+        vec!["tree", &lineage, "--format", "dot"],
+        vec!["log", &unknown],
+        vec!["lineages", "Nothing"],
+    ];
+    let mut printed = Vec::new();
+    for args in &reads {
+        let run = verso_command().arg("--db").arg(&url).args(args).assert();
+        let output = run.get_output();
+        printed.push((args.join(" "), output.status.code(), output.stdout.len()));
+        let left: Vec<_> = companions(&path)
+            .into_iter()
+            .filter(|f| f.exists())
+            .collect();
+        assert!(left.is_empty(), "`verso {}` left {left:?}", args.join(" "));
+        assert!(
+            std::fs::read(&path).unwrap() == before,
+            "`verso {}` changed the file",
+            args.join(" ")
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(run.ok().contains("ChatThread"));
-    assert!(before == after, "verso changed the database file");
-    assert_eq!(wal, 0, "verso wrote to the write-ahead log");
+    // The reads did read: the commands succeeded but the last two.
+    for (args, code, length) in &printed[..printed.len() - 2] {
+        assert_eq!(*code, Some(0), "verso {args}");
+        assert!(*length > 0, "verso {args} printed nothing");
+    }
+}
+
+/// A database an application still has open (its `-wal` present) is read
+/// with what the write-ahead log holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_an_open_database_sees_its_write_ahead_log() {
+    let dir = std::env::temp_dir().join(format!("verso-open-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("app.db");
+    let url = format!("sqlite:{}", path.display());
+    let store = Store::open(&url).await.unwrap();
+    let mut thread = ChatThread::with_messages("open", 2);
+    store.commit(&mut thread).await.unwrap();
+    assert!(companions(&path)[0].exists(), "the application's -wal");
+    verso(&["--db", &url, "show", &thread.meta.ecs_id().to_string()])
+        .success()
+        .stdout(predicates::str::contains("name: \"open\""));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -19,9 +19,7 @@ async fn a_schema_without_a_catalog_is_not_a_verso_database() {
     let url = harness.database_url().expect("a server URL");
     let run = verso(&["--db", &url, "types"]);
     harness.finish().await;
-    assert_eq!(run.code, 1, "{run:?}");
-    assert_eq!(
-        run.stderr,
-        "error: this PostgreSQL database is not a Verso database: it has no verso_catalog table\n"
+    run.code(1).stderr(
+        "error: this PostgreSQL database is not a Verso database: it has no verso_catalog table\n",
     );
 }

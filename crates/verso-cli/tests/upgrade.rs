@@ -3,8 +3,9 @@
 
 mod support;
 
+use predicates::prelude::*;
 use std::path::{Path, PathBuf};
-use support::verso;
+use support::{verso, Printed};
 
 /// A private copy of the fixture, removed (with its WAL files) on drop.
 struct Copy(PathBuf);
@@ -62,16 +63,11 @@ fn upgrade_migrates_the_database_and_says_what_it_did() {
     let lineage = a_thread_lineage();
 
     // Before: reading the history points to `verso upgrade`.
-    let run = verso(&["--db", &copy.url(), "log", &lineage]);
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.stderr.contains("run `verso upgrade --db URL`"),
-        "{}",
-        run.stderr
-    );
+    verso(&["--db", &copy.url(), "log", &lineage])
+        .code(1)
+        .stderr(predicate::str::contains("run `verso upgrade --db URL`"));
 
-    let run = verso(&["--db", &copy.url(), "upgrade"]);
-    let text = run.ok();
+    let text = verso(&["--db", &copy.url(), "upgrade"]).text();
     assert!(
         text.starts_with(&format!(
             "Upgraded {} to the current storage layout (one transaction)\n",
@@ -86,16 +82,15 @@ fn upgrade_migrates_the_database_and_says_what_it_did() {
     );
 
     // After: the history reads, and a second upgrade has nothing to do.
-    let log = verso(&["--db", &copy.url(), "log", &lineage]);
-    assert!(log.ok().contains("2 heads"), "{}", log.stdout);
-    let again = verso(&["--db", &copy.url(), "upgrade"]);
-    assert_eq!(
-        again.ok(),
-        format!(
+    verso(&["--db", &copy.url(), "log", &lineage])
+        .success()
+        .stdout(predicate::str::contains("2 heads"));
+    verso(&["--db", &copy.url(), "upgrade"])
+        .success()
+        .stdout(format!(
             "{} already uses the current storage layout: nothing to upgrade\n",
             copy.0.display()
-        )
-    );
+        ));
 }
 
 #[test]
@@ -121,11 +116,8 @@ fn upgrade_creates_no_file() {
         "verso-cli-upgrade-{}-missing.db",
         verso::Uuid::new_v4().simple()
     ));
-    let run = verso(&["--db", &format!("sqlite:{}", path.display()), "upgrade"]);
-    assert_eq!(run.code, 1, "{run:?}");
-    assert_eq!(
-        run.stderr,
-        format!("error: no database file at {}\n", path.display())
-    );
+    verso(&["--db", &format!("sqlite:{}", path.display()), "upgrade"])
+        .code(1)
+        .stderr(format!("error: no database file at {}\n", path.display()));
     assert!(!path.exists());
 }

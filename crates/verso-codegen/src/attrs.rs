@@ -11,10 +11,15 @@ use syn::{Attribute, Ident, LitStr, Path, Token};
 /// The name of the helper attribute.
 const VERSO: &str = "verso";
 
-/// Options of the type itself: `#[verso(table = "...", crate = "...")]`.
+/// Options of the type itself:
+/// `#[verso(name = "...", table = "...", crate = "...")]`.
 #[derive(Default)]
 pub(crate) struct ContainerAttrs {
-    /// `table = "..."`: the table name, instead of the snake_case type name.
+    /// `name = "..."`: the stored type name, instead of the Rust type name
+    /// (kept when the Rust type is renamed or moved).
+    pub name: Option<LitStr>,
+    /// `table = "..."`: the table name, instead of the snake_case stored
+    /// type name.
     pub table: Option<LitStr>,
     /// `crate = "..."`: the path of the Verso facade in generated code.
     pub crate_path: Option<Path>,
@@ -22,7 +27,7 @@ pub(crate) struct ContainerAttrs {
 
 impl ContainerAttrs {
     /// Parses every `#[verso(...)]` attribute among the attributes `attrs`
-    /// of an entity type (struct or enum): `table` and `crate`.
+    /// of an entity type (struct or enum): `name`, `table` and `crate`.
     pub fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
         Self::parse_keys(attrs, true)
     }
@@ -33,13 +38,19 @@ impl ContainerAttrs {
         Self::parse_keys(attrs, false)
     }
 
-    /// Parses `crate`, and `table` when `entity` is true.
+    /// Parses `crate`, and `name` and `table` when `entity` is true.
     fn parse_keys(attrs: &[Attribute], entity: bool) -> syn::Result<Self> {
         let mut parsed = ContainerAttrs::default();
         let mut errors = Errors::default();
         for attr in verso_attrs(attrs) {
             let result = attr.parse_nested_meta(|meta| {
-                if entity && meta.path.is_ident("table") {
+                if entity && meta.path.is_ident("name") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if lit.value().is_empty() {
+                        errors.push(syn::Error::new(lit.span(), "the type name cannot be empty"));
+                    }
+                    set_once(&mut parsed.name, lit, &meta, "name", &mut errors);
+                } else if entity && meta.path.is_ident("table") {
                     let lit: LitStr = meta.value()?.parse()?;
                     if lit.value().is_empty() {
                         errors.push(syn::Error::new(lit.span(), "the table name cannot be empty"));
@@ -51,7 +62,7 @@ impl ContainerAttrs {
                     set_once(&mut parsed.crate_path, path, &meta, "crate", &mut errors);
                 } else if entity {
                     errors.push(meta.error(format!(
-                        "unknown verso attribute `{}` on an entity type; expected `table = \"...\"` or `crate = \"...\"`",
+                        "unknown verso attribute `{}` on an entity type; expected `name = \"...\"`, `table = \"...\"` or `crate = \"...\"`",
                         path_name(&meta.path)
                     )));
                     skip_value(&meta)?;
@@ -71,19 +82,30 @@ impl ContainerAttrs {
         errors.finish(parsed)
     }
 
-    /// The type name of the entity type `ident` (without `r#`) and its
-    /// table name (the `table` option, or the snake_case type name), as
-    /// literals spanned on `ident`.
-    pub fn entity_names(&self, ident: &Ident) -> (LitStr, LitStr) {
-        let type_name = unraw(ident);
+    /// The stored names of the entity type `ident`: its type name (the
+    /// `name` option, or the Rust name without `r#`), its table (the
+    /// `table` option, or the snake_case type name), and its origin (the
+    /// Rust path, and whether the name was declared), as expressions
+    /// spanned on `ident`.
+    pub fn entity_names(&self, ident: &Ident) -> EntityNames {
+        let rust_name = unraw(ident);
+        let type_name = self.name.as_ref().map_or(rust_name.clone(), LitStr::value);
         let table = match &self.table {
             Some(lit) => lit.value(),
             None => snake_case(&type_name),
         };
-        (
-            LitStr::new(&type_name, ident.span()),
-            LitStr::new(&table, ident.span()),
-        )
+        let krate = self.crate_path();
+        let declared = self.name.is_some();
+        EntityNames {
+            type_name: LitStr::new(&type_name, ident.span()),
+            table: LitStr::new(&table, ident.span()),
+            origin: quote! {
+                #krate::Origin {
+                    rust_path: ::core::concat!(::core::module_path!(), "::", #rust_name),
+                    name_declared: #declared,
+                }
+            },
+        }
     }
 
     /// The path generated code uses for Verso items; `::verso` by default.
@@ -93,6 +115,16 @@ impl ContainerAttrs {
             None => quote!(::verso),
         }
     }
+}
+
+/// The stored names of an entity type (see [`ContainerAttrs::entity_names`]).
+pub(crate) struct EntityNames {
+    /// The stored type name.
+    pub type_name: LitStr,
+    /// The table name.
+    pub table: LitStr,
+    /// A `verso::Origin` expression: where the Rust type is declared.
+    pub origin: TokenStream,
 }
 
 /// What a field's attributes make of it: `#[verso(meta)]`, `#[verso(json)]`,

@@ -26,6 +26,8 @@ struct Model<'a> {
     ident: &'a Ident,
     type_name: LitStr,
     table: LitStr,
+    /// A `verso::Origin` expression.
+    origin: TokenStream,
     krate: TokenStream,
     /// In declaration order: the variant index is the position here.
     variants: Vec<Variant<'a>>,
@@ -115,11 +117,12 @@ impl<'a> Model<'a> {
                 .collect();
         errors.finish(())?;
 
-        let (type_name, table) = container.entity_names(ident);
+        let names = container.entity_names(ident);
         Ok(Model {
             ident,
-            type_name,
-            table,
+            type_name: names.type_name,
+            table: names.table,
+            origin: names.origin,
             krate: container.crate_path(),
             variants,
         })
@@ -142,6 +145,7 @@ impl<'a> Model<'a> {
             ident,
             type_name,
             table,
+            origin,
             krate,
             ..
         } = self;
@@ -163,7 +167,7 @@ impl<'a> Model<'a> {
                     static LAYOUT: ::std::sync::OnceLock<#krate::Polymorphic> =
                         ::std::sync::OnceLock::new();
                     LAYOUT.get_or_init(|| {
-                        #krate::Polymorphic::new(#type_name, #table, &[#(#variants),*])
+                        #krate::Polymorphic::new(#type_name, #table, #origin, &[#(#variants),*])
                     })
                 }
             }

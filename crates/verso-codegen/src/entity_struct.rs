@@ -32,6 +32,8 @@ struct Model<'a> {
     ident: &'a Ident,
     type_name: LitStr,
     table: LitStr,
+    /// A `verso::Origin` expression.
+    origin: TokenStream,
     krate: TokenStream,
     meta: &'a Ident,
     columns: Vec<ColumnField<'a>>,
@@ -147,11 +149,12 @@ impl<'a> Model<'a> {
         errors.finish(())?;
 
         let meta_field = &named.named[meta_fields[0]];
-        let (type_name, table) = container.entity_names(ident);
+        let names = container.entity_names(ident);
         Ok(Model {
             ident,
-            type_name,
-            table,
+            type_name: names.type_name,
+            table: names.table,
+            origin: names.origin,
             krate: container.crate_path(),
             meta: meta_field.ident.as_ref().expect("named fields have names"),
             columns,
@@ -268,6 +271,7 @@ impl<'a> Model<'a> {
             ident,
             type_name,
             table,
+            origin,
             krate,
             meta,
             ..
@@ -335,6 +339,7 @@ impl<'a> Model<'a> {
             static TYPE: #krate::EntityType = #krate::EntityType {
                 name: #type_name,
                 table: #table,
+                origin: #origin,
                 columns: COLUMNS,
                 children: CHILDREN,
                 variants: &[],

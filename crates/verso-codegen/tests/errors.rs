@@ -185,6 +185,24 @@ fn duplicate_type_attributes_are_rejected() {
 }
 
 #[test]
+fn a_stored_name_is_given_once_and_not_empty() {
+    assert_error(
+        quote! {
+            #[verso(name = "A", name = "B")]
+            struct Note { meta: verso::Meta }
+        },
+        "duplicate verso attribute `name`",
+    );
+    assert_error(
+        quote! {
+            #[verso(name = "")]
+            struct Note { meta: verso::Meta }
+        },
+        "the type name cannot be empty",
+    );
+}
+
+#[test]
 fn flags_take_no_value() {
     assert_error(
         quote!(

@@ -9,7 +9,7 @@
 //! any Verso database.
 
 use crate::error::{Error, Result};
-use crate::schema::{ChildField, ChildKind, Column, EntityType, TypeRef, Variant};
+use crate::schema::{ChildField, ChildKind, Column, EntityType, Origin, TypeRef, Variant};
 use crate::value::ColumnType;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -71,10 +71,10 @@ impl CatalogEntry {
     /// `verso_catalog.definition` naming the type.
     ///
     /// ```
-    /// # use verso_core::{CatalogEntry, ChildField, ChildKind, Column, ColumnType, EntityType, TypeRef};
+    /// # use verso_core::{CatalogEntry, ChildField, ChildKind, Column, ColumnType, EntityType, Origin, TypeRef};
     /// static COLUMNS: [Column; 1] = [Column { name: "title", ty: ColumnType::Text, nullable: false, references: None }];
     /// static CHILDREN: [ChildField; 1] = [ChildField { name: "pages", kind: ChildKind::Many, target: TypeRef::Named("Page") }];
-    /// static BOOK: EntityType = EntityType { name: "Book", table: "book", columns: &COLUMNS, children: &CHILDREN, variants: &[] };
+    /// static BOOK: EntityType = EntityType { name: "Book", table: "book", origin: Origin::UNKNOWN, columns: &COLUMNS, children: &CHILDREN, variants: &[] };
     /// let entry = CatalogEntry {
     ///     type_name: "Book".into(),
     ///     table_name: "book".into(),
@@ -145,6 +145,7 @@ impl CatalogEntry {
         Ok(EntityType {
             name: leak(definition.name),
             table: leak(definition.table),
+            origin: Origin::UNKNOWN,
             columns: Box::leak(columns.into_boxed_slice()),
             children: Box::leak(children.into_boxed_slice()),
             variants: Box::leak(

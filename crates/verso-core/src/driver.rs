@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::instrument::Instrument;
 use crate::list::{ChunkRow, ChunkedList, ListRow};
 use crate::plan::CommitPlan;
+use crate::prefix::{IdKind, IdPrefix, PrefixMatch};
 use crate::schema::EntityType;
 use crate::value::Value;
 use chrono::{DateTime, Utc};
@@ -31,6 +32,28 @@ pub struct RowMeta {
     pub parent_id: Option<Uuid>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+}
+
+impl RowMeta {
+    /// Refuses what one row alone shows to be damaged: a version that is its
+    /// own parent (a `parent_id` cycle of length one). Drivers call it on
+    /// every row they read, so a tampered row is an [`Error::Decode`] naming
+    /// the type, the version and `parent_id` instead of a lineage that
+    /// never starts.
+    pub fn check(&self, type_name: &str) -> Result<()> {
+        if self.parent_id == Some(self.ecs_id) {
+            return Err(Error::Decode {
+                type_name: type_name.to_string(),
+                id: self.ecs_id,
+                column: "parent_id".into(),
+                detail: format!(
+                    "version {} (row {}) is stored as its own parent",
+                    self.ecs_id, self.id
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// How many versions and lineages one entity type holds
@@ -56,6 +79,9 @@ pub struct LineageSummary {
     pub head: Uuid,
     /// When the newest version was created.
     pub head_created_at: DateTime<Utc>,
+    /// How many heads it has: versions nobody forked from (more than one
+    /// when it branched).
+    pub heads: u64,
 }
 
 /// One stored version as read from its table.
@@ -67,6 +93,38 @@ pub struct StoredRow {
     pub meta: RowMeta,
     /// The type's columns, in order.
     pub values: Vec<Value>,
+}
+
+impl StoredRow {
+    /// Refuses a row that Verso cannot have written: its metadata fails
+    /// [`RowMeta::check`], or a column of a required (non-`Option`) field
+    /// holds `NULL` (a database whose `NOT NULL` constraint was lifted).
+    /// JSON columns are always nullable and are left to the field's own
+    /// decoding, and of a polymorphic type only the columns of the row's
+    /// variant count. The error is an [`Error::Decode`] naming the type, the
+    /// version and the column.
+    pub fn check(&self) -> Result<()> {
+        let ty = self.entity_type;
+        self.meta.check(ty.name)?;
+        // Of a polymorphic type, only the row's own variant's columns count.
+        for (column, value) in ty.fields_of(&self.values) {
+            if matches!(value, Value::Null)
+                && !column.nullable
+                && column.ty != crate::value::ColumnType::Json
+            {
+                return Err(Error::Decode {
+                    type_name: ty.name.to_string(),
+                    id: self.meta.ecs_id,
+                    column: column.name.to_string(),
+                    detail: format!(
+                        "NULL in the required column {}.{} (row {})",
+                        ty.table, column.name, self.meta.id
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Load these versions with their whole subtrees.
@@ -126,11 +184,11 @@ impl LoadRequest {
     ) -> Result<Vec<(&'static EntityType, Vec<Uuid>)>> {
         let mut groups: Vec<(&'static EntityType, Vec<Uuid>)> = Vec::new();
         for list in &loaded.lists {
-            let (children, _) = ChunkedList::read(list, &loaded.chunks)?;
+            let (children, _) = ChunkedList::read_stored(list, &loaded.chunks)?;
             let ids = match groups.iter_mut().find(|(ty, _)| ty.name == list.child_type) {
                 Some((_, ids)) => ids,
                 None => {
-                    groups.push((self.child_type(&list.child_type)?, Vec::new()));
+                    groups.push((self.child_type(list)?, Vec::new()));
                     &mut groups.last_mut().expect("just pushed").1
                 }
             };
@@ -149,8 +207,10 @@ impl LoadRequest {
         Ok(groups)
     }
 
-    /// The type called `name` among the request's types.
-    fn child_type(&self, name: &str) -> Result<&'static EntityType> {
+    /// The type of `list`'s children among the request's types; the error
+    /// names the list's parent version and field.
+    fn child_type(&self, list: &ListRow) -> Result<&'static EntityType> {
+        let name = list.child_type.as_ref();
         self.types
             .iter()
             .copied()
@@ -159,8 +219,8 @@ impl LoadRequest {
                 table: "verso_lists".into(),
                 column: "child_type".into(),
                 detail: format!(
-                    "a list holds children of type {name}, which {} cannot contain",
-                    self.root_type.name
+                    "the list {} of {} holds children of type {name}, which {} cannot contain",
+                    list.field, list.parent, self.root_type.name
                 ),
             })
     }
@@ -378,6 +438,65 @@ pub trait Driver: Send + Sync + 'static {
     /// The name of the type whose versions carry `lineage_id`, looked up
     /// in every table the store knows, like [`find_type`](Self::find_type).
     async fn find_lineage_type(&self, lineage_id: Uuid) -> Result<Option<String>>;
+    /// The versions and lineages of `types` whose id starts with
+    /// `prefix`: at most `limit` of them, in no particular order, each
+    /// lineage once. How a short id (`verso show 0190a1b2`) is resolved.
+    ///
+    /// The SQL backends answer with range scans (`BETWEEN` the prefix's
+    /// [`low`](IdPrefix::low) and [`high`](IdPrefix::high) ids) on each
+    /// table's unique `ecs_id` index and its lineage index, in statements of
+    /// a bounded number of tables. This default reads every version of
+    /// every type, unless the prefix is a whole id, and is only meant for
+    /// backends that override it or hold little.
+    async fn find_prefix(
+        &self,
+        types: &[&'static EntityType],
+        prefix: &IdPrefix,
+        limit: usize,
+    ) -> Result<Vec<PrefixMatch>> {
+        let mut found = Vec::new();
+        for &ty in types {
+            let versions = if prefix.is_whole() {
+                let ids = vec![prefix.low()];
+                let mut rows = self
+                    .select_versions(ty, &VersionQuery::ecs_ids(ids.clone()))
+                    .await?;
+                rows.extend(
+                    self.select_versions(ty, &VersionQuery::lineages(ids))
+                        .await?,
+                );
+                rows
+            } else {
+                self.select_versions(
+                    ty,
+                    &VersionQuery {
+                        filter: VersionFilter::All,
+                        newest_per_lineage: false,
+                    },
+                )
+                .await?
+            };
+            for meta in versions {
+                for (kind, id) in [
+                    (IdKind::Version, meta.ecs_id),
+                    (IdKind::Lineage, meta.lineage_id),
+                ] {
+                    let candidate = PrefixMatch {
+                        entity_type: ty,
+                        kind,
+                        id,
+                    };
+                    if prefix.matches(id) && !found.contains(&candidate) {
+                        if found.len() == limit {
+                            return Ok(found);
+                        }
+                        found.push(candidate);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
     /// Every entity type the store has a table for, by type name; `None`
     /// when the database has no catalog at all (it is not a Verso
     /// database, or nothing was ever stored in it).

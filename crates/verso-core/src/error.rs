@@ -2,6 +2,10 @@
 
 use uuid::Uuid;
 
+/// A database driver's own error, kept as the source of
+/// [`Error::Database`].
+pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Result with Verso's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -77,6 +81,10 @@ pub enum Error {
         kind: DbErrorKind,
         /// The database's message.
         message: String,
+        /// The driver's own error (`rusqlite::Error`, `sqlx::Error`), when
+        /// there is one: [`std::error::Error::source`] reaches it.
+        #[source]
+        source: Option<DriverError>,
     },
     /// The database was written by an earlier storage layout of Verso;
     /// it must be upgraded before use (`verso upgrade --db URL`, or
@@ -103,7 +111,25 @@ pub enum Error {
         /// The feature that builds its backend.
         feature: &'static str,
     },
-    /// A failure injected through [`Instrument::inject`](crate::Instrument::inject), for tests.
+    /// Two Rust types claim one stored type name or one table: two types
+    /// of one name in different modules, say. Give one of them its own
+    /// `#[verso(name = "...")]` (and `table`), or, for a renamed type or
+    /// another shape of one stored type, declare the shared name with
+    /// `#[verso(name = "...")]`.
+    #[error("{first} and {second} are both stored as type {name} in table {table}: give one of them #[verso(name = \"...\")] to keep them apart, or declare the shared name with #[verso(name = \"{name}\")] if one is a renamed or reshaped version of the other")]
+    TypeCollision {
+        /// The stored type name the second type claims.
+        name: String,
+        /// The table the second type claims.
+        table: String,
+        /// The Rust path of the type registered first.
+        first: String,
+        /// The Rust path of the type registered second.
+        second: String,
+    },
+    /// A failure injected through `Instrument::inject`, for tests (the
+    /// `fault-injection` feature).
+    #[cfg(feature = "fault-injection")]
     #[error("injected fault at statement {statement}")]
     InjectedFault {
         /// The statement (counted from 1 within the commit) that failed.
@@ -117,6 +143,10 @@ pub enum Error {
 pub enum DbErrorKind {
     /// A unique constraint was violated (an id stored twice).
     UniqueViolation,
+    /// The database or a row was locked by another connection for longer
+    /// than the wait allowed (SQLite `BUSY`/`LOCKED`, PostgreSQL
+    /// `lock_not_available`): retrying may succeed.
+    Busy,
     /// The connection was lost or could not be made.
     ConnectionLost,
     /// A serialization failure or deadlock: retrying may succeed.
@@ -141,20 +171,39 @@ impl Error {
         }
     }
 
-    /// A database error of the given kind.
+    /// A database error of the given kind, with no driver error behind it.
     pub fn database(kind: DbErrorKind, message: impl Into<String>) -> Self {
         Error::Database {
             kind,
             message: message.into(),
+            source: None,
         }
     }
 
-    /// Whether retrying the same operation may succeed.
+    /// A database error of the given kind caused by the driver error
+    /// `source`, which [`std::error::Error::source`] then returns.
+    pub fn database_caused_by(
+        kind: DbErrorKind,
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Database {
+            kind,
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// Whether retrying the same operation may succeed: true exactly for a
+    /// lock held too long ([`DbErrorKind::Busy`]), a serialization failure
+    /// or deadlock, and a lost connection.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
             Error::Database {
-                kind: DbErrorKind::SerializationFailure | DbErrorKind::ConnectionLost,
+                kind: DbErrorKind::Busy
+                    | DbErrorKind::SerializationFailure
+                    | DbErrorKind::ConnectionLost,
                 ..
             }
         )

@@ -1,19 +1,26 @@
-//! Statement counting and fault injection, shared by every driver.
+//! Statement counting, shared by every driver, and (with the
+//! `fault-injection` feature, for tests only) failing a commit part-way.
 
-use crate::error::{Error, Result};
+#[cfg(feature = "fault-injection")]
+use crate::error::Error;
+use crate::error::Result;
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "fault-injection")]
 use std::sync::Mutex;
 
-/// Counters a driver keeps of the work it sends to its database, and a
-/// switch to make a commit fail part-way (for testing atomicity).
+/// Counters a driver keeps of the work it sends to its database; with the
+/// `fault-injection` feature (tests only), also a switch to make a commit
+/// fail part-way, to test atomicity.
 #[derive(Debug, Default)]
 pub struct Instrument {
     statements: AtomicU64,
     rows_written: AtomicU64,
+    #[cfg(feature = "fault-injection")]
     fault: Mutex<Option<Fault>>,
 }
 
-/// A failure to inject into the next commit.
+/// A failure to inject into the next commit (`fault-injection` feature).
+#[cfg(feature = "fault-injection")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// Fail when the commit is about to run its statement number
@@ -54,16 +61,22 @@ impl Instrument {
         self.statements.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts statement number `index` (from 1) of a commit, failing it if a
-    /// fault is armed for that statement.
+    /// Counts statement number `index` (from 1) of a commit; with the
+    /// `fault-injection` feature, fails it if a fault is armed for that
+    /// statement.
     pub fn commit_statement(&self, index: u64) -> Result<()> {
-        let mut fault = self.fault.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(armed) = *fault {
-            if armed.fail_at_statement == index {
-                *fault = None;
-                return Err(Error::InjectedFault { statement: index });
+        #[cfg(feature = "fault-injection")]
+        {
+            let mut fault = self.fault.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(armed) = *fault {
+                if armed.fail_at_statement == index {
+                    *fault = None;
+                    return Err(Error::InjectedFault { statement: index });
+                }
             }
         }
+        #[cfg(not(feature = "fault-injection"))]
+        let _ = index;
         self.statements.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -73,7 +86,9 @@ impl Instrument {
         self.rows_written.fetch_add(rows, Ordering::Relaxed);
     }
 
-    /// Arms a fault for the next commit that reaches its statement.
+    /// Arms a fault for the next commit that reaches its statement
+    /// (`fault-injection` feature, for tests).
+    #[cfg(feature = "fault-injection")]
     pub fn inject(&self, fault: Fault) {
         *self.fault.lock().unwrap_or_else(|p| p.into_inner()) = Some(fault);
     }

@@ -24,9 +24,12 @@ mod meta;
 mod pending;
 mod plan;
 mod polymorphic;
+mod prefix;
 mod reference;
 mod report;
 mod schema;
+#[cfg(feature = "serde")]
+mod serde_impls;
 mod tree;
 mod validate;
 mod value;
@@ -35,17 +38,19 @@ pub use catalog::CatalogEntry;
 pub use content::Content;
 pub use diff::{
     diff, ChangedChild, ChildrenDiff, Diff, DiffLine, FieldChange, LineKind, MovedChild,
-    PlacedChild,
+    PlacedChild, ReferenceNaming,
 };
 pub use driver::{
     Driver, GainedChild, LineageSummary, LoadRequest, LoadedRows, Lookup, RowMeta, StoredRow,
     TypeCounts, UpgradeReport, VersionFilter, VersionQuery,
 };
 pub use entity::{Children, Entity, Node};
-pub use error::{DbErrorKind, Error, Result};
+pub use error::{DbErrorKind, DriverError, Error, Result};
 pub use field::{json_from_value, json_to_value, Field};
 pub use ids::{new_uuid, now, set_uuid_generator, UuidGenerator};
-pub use instrument::{Fault, Instrument, Stats};
+#[cfg(feature = "fault-injection")]
+pub use instrument::Fault;
+pub use instrument::{Instrument, Stats};
 pub use lineage_tree::{LineageNode, LineageTree};
 pub use list::{ChunkRow, ChunkedList, ListChange, ListRow};
 pub use load::Assembly;
@@ -56,8 +61,11 @@ pub use plan::{
     apply_commit, plan_commit, plan_commit_with, CommitPlan, NewVersion, PlannedCommit, TableBatch,
 };
 pub use polymorphic::{Polymorphic, VARIANT_COLUMN};
+pub use prefix::{IdKind, IdPrefix, PrefixMatch};
 pub use reference::{LineageRef, Ref};
 pub use report::{CommitReport, Created, Forked};
-pub use schema::{reachable_types, ChildField, ChildKind, Column, EntityType, TypeRef, Variant};
+pub use schema::{
+    reachable_types, ChildField, ChildKind, Column, EntityType, Origin, TypeRef, Variant,
+};
 pub use tree::{ChildList, VersionTree};
 pub use value::{ColumnType, Value};

@@ -35,7 +35,7 @@ impl<'a> Assembly<'a> {
     pub fn new(loaded: &'a LoadedRows) -> Result<Self> {
         let mut children = HashMap::with_capacity(loaded.lists.len());
         for list in &loaded.lists {
-            let (ids, shape) = ChunkedList::read(list, &loaded.chunks)?;
+            let (ids, shape) = ChunkedList::read_stored(list, &loaded.chunks)?;
             children.insert((list.parent, list.field.as_ref()), (ids, Arc::new(shape)));
         }
         Ok(Assembly {

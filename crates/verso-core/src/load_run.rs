@@ -140,6 +140,7 @@ mod tests {
     static LEAF: EntityType = EntityType {
         name: "Leaf",
         table: "leaf",
+        origin: crate::Origin::UNKNOWN,
         columns: &[],
         children: &[],
         variants: &[],
@@ -152,6 +153,7 @@ mod tests {
     static NODE: EntityType = EntityType {
         name: "Node",
         table: "node",
+        origin: crate::Origin::UNKNOWN,
         columns: &[],
         children: &NODE_CHILDREN,
         variants: &[],

@@ -125,7 +125,7 @@ fn settle_node(node: &mut dyn Node, landed: &HashMap<Uuid, i64>, depth: usize) {
 #[cfg(test)]
 mod tests {
     use crate::plan::{apply_commit, plan_commit};
-    use crate::{Entity, Meta};
+    use crate::Meta;
     use std::collections::HashMap;
     use verso_derive::Entity;
 

@@ -18,7 +18,7 @@ use crate::driver::StoredRow;
 use crate::entity::{Entity, Node};
 use crate::error::{Error, Result};
 use crate::load::Assembly;
-use crate::schema::{ChildField, ChildKind, Column, EntityType, Variant};
+use crate::schema::{ChildField, ChildKind, Column, EntityType, Origin, Variant};
 use crate::value::{ColumnType, Value};
 
 /// The name of the discriminator column.
@@ -43,11 +43,13 @@ struct VariantLayout {
 
 impl Polymorphic {
     /// The layout of type `name` stored in `table`, with these variants
-    /// (discriminator value, variant entity type), in declaration order.
+    /// (discriminator value, variant entity type), in declaration order;
+    /// `origin` says where the Rust type is declared.
     /// Built once per type; the layout lives for the whole program.
     pub fn new(
         name: &'static str,
         table: &'static str,
+        origin: Origin,
         variants: &[(&'static str, &'static EntityType)],
     ) -> Self {
         let mut columns: Vec<Column> = vec![Column {
@@ -149,6 +151,7 @@ impl Polymorphic {
         let entity_type = Box::leak(Box::new(EntityType {
             name,
             table,
+            origin,
             columns: Box::leak(columns.into_boxed_slice()),
             children: Box::leak(children.into_boxed_slice()),
             variants: Box::leak(variants.into_boxed_slice()),
@@ -271,6 +274,7 @@ mod tests {
         Polymorphic::new(
             "Shape",
             "shape",
+            Origin::UNKNOWN,
             &[
                 ("circle", Circle::entity_type()),
                 ("label", Label::entity_type()),

@@ -10,10 +10,14 @@ use crate::value::{ColumnType, Value};
 /// are linked by rows of the shared link table.
 #[derive(Debug)]
 pub struct EntityType {
-    /// The Rust type name, used in errors and in the catalog.
+    /// The stored type name (the Rust type name unless the type declares
+    /// `#[verso(name = "...")]`), used in errors and in the catalog.
     pub name: &'static str,
     /// The table holding every version of this type.
     pub table: &'static str,
+    /// Where the Rust type is declared, to tell apart two types stored
+    /// under one name.
+    pub origin: Origin,
     /// Scalar, JSON and reference columns, in field declaration order.
     pub columns: &'static [Column],
     /// Owned child fields, in field declaration order.
@@ -22,6 +26,30 @@ pub struct EntityType {
     /// [`Polymorphic`](crate::Polymorphic)): which columns each variant
     /// uses. Empty for every other type.
     pub variants: &'static [Variant],
+}
+
+/// Where an entity type comes from. A store refuses two Rust types at
+/// different paths stored under one type name or one table, unless one of
+/// them declares that name with `#[verso(name = "...")]` (a renamed type
+/// reading the versions of its old name, or another shape of one stored
+/// type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// `module::path::Name` of the Rust type; empty when unknown (a type
+    /// read from the catalog, or written by hand).
+    pub rust_path: &'static str,
+    /// Whether the stored name was declared with `#[verso(name = "...")]`
+    /// rather than taken from the Rust type name.
+    pub name_declared: bool,
+}
+
+impl Origin {
+    /// The origin of a type that is not a derived Rust type: one read
+    /// from the catalog, or a description written by hand.
+    pub const UNKNOWN: Origin = Origin {
+        rust_path: "",
+        name_declared: false,
+    };
 }
 
 /// The columns one variant of a polymorphic type uses.

@@ -129,6 +129,7 @@ mod tests {
     static LEAF: EntityType = EntityType {
         name: "Leaf",
         table: "leaf",
+        origin: crate::Origin::UNKNOWN,
         columns: &LEAF_COLUMNS,
         children: &[],
         variants: &[],
@@ -141,6 +142,7 @@ mod tests {
     static NODE: EntityType = EntityType {
         name: "Node",
         table: "node",
+        origin: crate::Origin::UNKNOWN,
         columns: &[],
         children: &NODE_CHILDREN,
         variants: &[],

@@ -102,6 +102,7 @@ mod tests {
     static TYPE: EntityType = EntityType {
         name: "Thing",
         table: "thing",
+        origin: crate::Origin::UNKNOWN,
         columns: &COLUMNS,
         children: &[],
         variants: &[],

@@ -14,7 +14,8 @@ use proc_macro::TokenStream;
 ///
 /// ```ignore
 /// #[derive(Clone, Debug, verso::Entity)]
-/// #[verso(table = "chat_thread")] // optional: snake_case of the type name by default
+/// #[verso(name = "ChatThread")] // optional: the Rust type name by default
+/// #[verso(table = "chat_thread")] // optional: snake_case of the stored name by default
 /// pub struct ChatThread {
 ///     pub meta: verso::Meta,
 ///     pub name: String,
@@ -33,6 +34,26 @@ use proc_macro::TokenStream;
 /// its type is not spelled `Meta`; `#[verso(crate = "path")]` on the type
 /// changes the path generated code uses for Verso (`::verso` by default).
 ///
+/// ## Type identity
+///
+/// A type is stored under its *stored name*: the Rust type name, or the
+/// value of `#[verso(name = "...")]`. The catalog keeps one table per
+/// stored name, and the table defaults to the snake_case stored name, so:
+///
+/// - **Renaming or moving a type** keeps its history when it declares its
+///   old name: `#[verso(name = "Contact")] struct Person { .. }` reads and
+///   continues the versions `Contact` stored.
+/// - **Two types of one name in different modules** (`inbox::Note`,
+///   `archive::Note`) are refused when registered in one store
+///   (`verso::Error::TypeCollision`, naming both paths) instead of sharing
+///   a table; give one of them its own `name`. Two shapes of one stored
+///   type in one program (old and new, say) pass when one of them
+///   declares the name.
+/// - **Names are portable identifiers**: a table or field name must be
+///   ASCII letters, digits and underscores of at most 63 bytes (PostgreSQL
+///   truncates longer ones); others are refused at registration with a
+///   `SchemaMismatch` naming the field.
+///
 /// # On an enum: a polymorphic entity
 ///
 /// ```ignore
@@ -48,7 +69,8 @@ use proc_macro::TokenStream;
 /// Every variant is stored in one shared table (single-table inheritance,
 /// laid out by `verso::Polymorphic`), whose `variant` column holds the
 /// variant's discriminator: the snake_case variant name, or the value of
-/// `#[verso(variant = "...")]`. `table` and `crate` work as for structs.
+/// `#[verso(variant = "...")]`. `name`, `table` and `crate` work as for
+/// structs.
 ///
 /// Misuse (generic types, unions, a missing `Meta` field, unknown attributes,
 /// fields named like the metadata columns `id`, `ecs_id`, `lineage_id`,

@@ -265,6 +265,20 @@ impl Driver for MemoryDriver {
             if let Some(existing) = state.tables.get(ty.table) {
                 additions.push((ty.table, existing.check(ty)?));
             }
+            let elsewhere = state
+                .tables
+                .iter()
+                .find(|(table, t)| t.entity_type.name == ty.name && **table != ty.table);
+            if let Some((table, _)) = elsewhere {
+                return Err(Error::SchemaMismatch {
+                    table: ty.table.to_string(),
+                    column: "*".into(),
+                    detail: format!(
+                        "the type name {} is stored in table {table} already",
+                        ty.name
+                    ),
+                });
+            }
         }
         for (table, added) in additions {
             let table = state.tables.get_mut(table).expect("checked above");
@@ -684,6 +698,10 @@ impl Driver for MemoryDriver {
             .map(|(lineage_id, rows)| {
                 let metas = rows.iter().map(|&index| &table.rows[index].meta);
                 let first = metas.clone().map(|m| m.created_at).min();
+                let heads = metas
+                    .clone()
+                    .filter(|m| !table.by_parent.contains_key(&m.ecs_id))
+                    .count();
                 let head = metas
                     .max_by_key(|m| (m.created_at, m.id))
                     .expect("a lineage has a version");
@@ -693,10 +711,45 @@ impl Driver for MemoryDriver {
                     first_created_at: first.expect("a lineage has a version"),
                     head: head.ecs_id,
                     head_created_at: head.created_at,
+                    heads: heads as u64,
                 }
             })
             .collect();
         summaries.sort_by_key(|s| (s.first_created_at, s.lineage_id));
         Ok(summaries)
+    }
+
+    /// A scan of the ids of each table: the in-memory store has no ordered
+    /// index of them.
+    async fn find_prefix(
+        &self,
+        types: &[&'static EntityType],
+        prefix: &verso_core::IdPrefix,
+        limit: usize,
+    ) -> Result<Vec<verso_core::PrefixMatch>> {
+        use verso_core::{IdKind, PrefixMatch};
+        self.instrument.query();
+        let state = self.state();
+        let mut found = Vec::new();
+        for &entity_type in types {
+            let Some(table) = state.tables.get(entity_type.table) else {
+                continue;
+            };
+            let versions = table.by_ecs_id.keys().map(|&id| (IdKind::Version, id));
+            let lineages = table.by_lineage.keys().map(|&id| (IdKind::Lineage, id));
+            for (kind, id) in versions.chain(lineages) {
+                if found.len() == limit {
+                    return Ok(found);
+                }
+                if prefix.matches(id) {
+                    found.push(PrefixMatch {
+                        entity_type,
+                        kind,
+                        id,
+                    });
+                }
+            }
+        }
+        Ok(found)
     }
 }

@@ -1,11 +1,15 @@
 //! What the database holds: its catalog, counts per type, lineage summaries.
 
+use crate::dialect::Postgres;
 use crate::error::{db_error, sqlstate, UNDEFINED_TABLE};
 use crate::sql;
 use sea_query::PostgresQueryBuilder;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
-use verso_core::{CatalogEntry, EntityType, Error, Instrument, LineageSummary, Result, TypeCounts};
+use verso_core::{
+    CatalogEntry, EntityType, Error, IdPrefix, Instrument, LineageSummary, PrefixMatch, Result,
+    TypeCounts,
+};
 
 /// Every catalog row whose table exists, by type name; `None` without a
 /// catalog table in the current schema.
@@ -87,11 +91,56 @@ pub(crate) async fn lineages(
 
 fn summary(row: &PgRow) -> Result<LineageSummary, sqlx::Error> {
     let versions: i64 = row.try_get(3)?;
+    let heads: i64 = row.try_get(5)?;
     Ok(LineageSummary {
         lineage_id: row.try_get(0)?,
         head: row.try_get(1)?,
         head_created_at: row.try_get(2)?,
         versions: versions as u64,
         first_created_at: row.try_get(4)?,
+        heads: heads as u64,
     })
+}
+
+/// The versions and lineages of `types` whose id starts with `prefix`, at
+/// most `limit`: one range scan per id index (`uuid` compares as its
+/// bytes, the order of the prefix's bounds), in statements of at most
+/// [`verso_sql::PREFIX_TABLES`] tables, until `limit` are found.
+pub(crate) async fn find_prefix(
+    pool: &PgPool,
+    instrument: &Instrument,
+    types: &[&'static EntityType],
+    prefix: &IdPrefix,
+    limit: usize,
+) -> Result<Vec<PrefixMatch>> {
+    let mut found = Vec::new();
+    for (part, chunk) in types.chunks(verso_sql::PREFIX_TABLES).enumerate() {
+        if found.len() >= limit {
+            break;
+        }
+        let first = part * verso_sql::PREFIX_TABLES;
+        let tables: Vec<&str> = chunk.iter().map(|ty| ty.table).collect();
+        let left = (limit - found.len()) as u64;
+        let sql =
+            verso_sql::find_prefix(&tables, first, left, &Postgres).to_string(PostgresQueryBuilder);
+        instrument.query();
+        let rows = sqlx::query(&sql)
+            .persistent(false)
+            .bind(prefix.low())
+            .bind(prefix.high())
+            .fetch_all(pool)
+            .await
+            .map_err(db_error)?;
+        for row in &rows {
+            let (index, kind, id): (i64, i64, uuid::Uuid) =
+                (|| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))()
+                    .map_err(db_error)?;
+            found.push(PrefixMatch {
+                entity_type: types[index as usize],
+                kind: verso_sql::prefix_kind(kind),
+                id,
+            });
+        }
+    }
+    Ok(found)
 }

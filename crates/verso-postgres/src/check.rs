@@ -208,6 +208,7 @@ mod tests {
         static NOTE: EntityType = EntityType {
             name: "Note",
             table: "notes",
+            origin: verso_core::Origin::UNKNOWN,
             columns: &[
                 Column {
                     name: "extra",

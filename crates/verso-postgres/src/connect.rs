@@ -1,6 +1,7 @@
 //! Opening the connection pool, optionally inside a schema.
 
 use crate::error::{classify, db_error};
+use crate::options::PostgresOptions;
 use crate::sql::{ident, LOCK_SCHEMA};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
@@ -8,35 +9,28 @@ use std::str::FromStr;
 use std::time::Duration;
 use verso_core::{DbErrorKind, Error, Instrument, Result};
 
-/// How long the first connection may take before the server counts as
-/// unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long an operation waits for a pooled connection.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Pool size.
-const MAX_CONNECTIONS: u32 = 10;
-
-/// Connects to `url` and returns a pool whose connections all use `schema`
-/// (created if missing) as their `search_path`, or the server's default
-/// search path without one.
+/// Connects as `options` say and returns a pool whose connections all use
+/// its schema (created if missing) as their `search_path`, or the server's
+/// default search path without one.
 ///
 /// One connection is made first, so a bad URL or an unreachable server
 /// fails here, at once, with a message naming the host and port. The
 /// schema is created under the schema's advisory lock, so concurrent
 /// callers do not race. The pool then opens connections as needed.
 pub(crate) async fn open_pool(
-    url: &str,
-    schema: Option<&str>,
+    settings: &PostgresOptions,
     instrument: &Instrument,
 ) -> Result<PgPool> {
-    let options = PgConnectOptions::from_str(url)
+    let schema = settings.schema.as_deref();
+    let options = PgConnectOptions::from_str(&settings.url)
         .map_err(|e| Error::database(DbErrorKind::Other, format!("invalid PostgreSQL URL: {e}")))?
+        .statement_cache_capacity(settings.statement_cache_capacity)
         // Verso's queries are short index lookups; the planner's estimates
         // for recursive walks (measured on the link walk of the first
         // layout) made JIT compile them on every load (80-145 ms per load
         // in `cargo bench -p verso-bench`).
         .options([("jit", "off")]);
-    let mut first = first_connection(&options).await?;
+    let mut first = first_connection(&options, settings.connect_timeout).await?;
     if let Some(schema) = schema {
         create_schema(&mut first, schema, instrument).await?;
     }
@@ -44,8 +38,9 @@ pub(crate) async fn open_pool(
     let _ = first.close().await;
 
     let mut pool = PgPoolOptions::new()
-        .max_connections(MAX_CONNECTIONS)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .max_connections(settings.max_connections)
+        .min_connections(settings.min_connections)
+        .acquire_timeout(settings.acquire_timeout)
         // A broken idle connection surfaces as a ConnectionLost error (which
         // is retryable) instead of costing a round trip on every acquire.
         .test_before_acquire(false);
@@ -63,9 +58,9 @@ pub(crate) async fn open_pool(
 }
 
 /// One connection, made with a time limit; errors name the server.
-async fn first_connection(options: &PgConnectOptions) -> Result<PgConnection> {
+async fn first_connection(options: &PgConnectOptions, limit: Duration) -> Result<PgConnection> {
     let server = format!("{}:{}", options.get_host(), options.get_port());
-    match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(options)).await {
+    match tokio::time::timeout(limit, PgConnection::connect_with(options)).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(error)) => Err(Error::database(
             classify(&error),
@@ -75,7 +70,7 @@ async fn first_connection(options: &PgConnectOptions) -> Result<PgConnection> {
             DbErrorKind::ConnectionLost,
             format!(
                 "cannot connect to PostgreSQL at {server}: no answer within {}s",
-                CONNECT_TIMEOUT.as_secs()
+                limit.as_secs()
             ),
         )),
     }

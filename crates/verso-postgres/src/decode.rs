@@ -27,18 +27,30 @@ fn decode_error(type_name: &str, id: Uuid, column: &str, error: sqlx::Error) -> 
 
 /// The metadata columns (`id, ecs_id, lineage_id, parent_id, created_at`,
 /// in that order) of a row of `type_name`'s table.
+///
+/// Errors are [`Error::Decode`]s naming the type, the column and the
+/// version (the row id when the version id itself cannot be read), and
+/// [`RowMeta::check`]'s.
 pub(crate) fn row_meta(row: &PgRow, type_name: &str) -> Result<RowMeta> {
-    let ecs_id: Uuid = row
-        .try_get(1)
-        .map_err(|e| decode_error(type_name, Uuid::nil(), "ecs_id", e))?;
+    let id: i64 = row
+        .try_get(0)
+        .map_err(|e| decode_error(type_name, Uuid::nil(), "id", e))?;
+    let ecs_id: Uuid = row.try_get(1).map_err(|e| Error::Decode {
+        type_name: type_name.to_string(),
+        id: Uuid::nil(),
+        column: "ecs_id".into(),
+        detail: format!("row {id}: {e}"),
+    })?;
     let fail = |column: &'static str| move |e| decode_error(type_name, ecs_id, column, e);
-    Ok(RowMeta {
-        id: row.try_get(0).map_err(fail("id"))?,
+    let meta = RowMeta {
+        id,
         ecs_id,
         lineage_id: row.try_get(2).map_err(fail("lineage_id"))?,
         parent_id: row.try_get(3).map_err(fail("parent_id"))?,
         created_at: row.try_get(4).map_err(fail("created_at"))?,
-    })
+    };
+    meta.check(type_name)?;
+    Ok(meta)
 }
 
 /// A whole version of `ty`: metadata, then its columns by their types.
@@ -53,11 +65,13 @@ pub(crate) fn stored_row(row: &PgRow, ty: &'static EntityType) -> Result<StoredR
                 .map_err(|e| decode_error(ty.name, meta.ecs_id, column.name, e))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(StoredRow {
+    let stored = StoredRow {
         entity_type: ty,
         meta,
         values,
-    })
+    };
+    stored.check()?;
+    Ok(stored)
 }
 
 /// Column `index` read as `ty`; SQL `NULL` is [`Value::Null`].

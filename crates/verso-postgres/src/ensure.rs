@@ -200,31 +200,33 @@ async fn existing_columns(
     Ok(existing)
 }
 
-/// Fails when the catalog says one of the tables stores another type.
+/// Fails when the catalog says one of the tables stores another type, or
+/// one of the type names is stored in another table.
 async fn check_owners(
     conn: &mut PgConnection,
     instrument: &Instrument,
     types: &[&'static EntityType],
 ) -> Result<()> {
     let tables: Vec<&str> = types.iter().map(|t| t.table).collect();
+    let names: Vec<&str> = types.iter().map(|t| t.name).collect();
     instrument.query();
     let rows = sqlx::query(
-        "SELECT table_name, type_name FROM verso_catalog WHERE table_name = ANY($1) \
-         ORDER BY type_name",
+        "SELECT table_name, type_name FROM verso_catalog \
+         WHERE table_name = ANY($1) OR type_name = ANY($2) ORDER BY type_name",
     )
     .bind(&tables)
+    .bind(&names)
     .fetch_all(&mut *conn)
     .await
     .map_err(db_error)?;
     for row in rows {
         let table: String = row.try_get(0).map_err(db_error)?;
         let owner: String = row.try_get(1).map_err(db_error)?;
-        if let Some(ty) = types.iter().find(|t| t.table == table && t.name != owner) {
-            return Err(Error::SchemaMismatch {
-                table,
-                column: "*".into(),
-                detail: format!("the table stores {owner}, not {}", ty.name),
-            });
+        let conflict = types
+            .iter()
+            .find_map(|ty| verso_sql::catalog_conflict(ty, &table, &owner));
+        if let Some(error) = conflict {
+            return Err(error);
         }
     }
     Ok(())

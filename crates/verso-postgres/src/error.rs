@@ -10,7 +10,7 @@ pub(crate) const UNDEFINED_TABLE: &str = "42P01";
 
 /// Maps a sqlx error to Verso's error, classifying the failure.
 pub(crate) fn db_error(error: sqlx::Error) -> Error {
-    Error::database(classify(&error), describe(&error))
+    Error::database_caused_by(classify(&error), describe(&error), error)
 }
 
 /// The SQLSTATE of a server-side error, if the error came from the server.
@@ -42,6 +42,8 @@ fn kind_of_sqlstate(code: &str) -> DbErrorKind {
         UNIQUE_VIOLATION => DbErrorKind::UniqueViolation,
         UNDEFINED_TABLE => DbErrorKind::MissingTable,
         "40001" | "40P01" => DbErrorKind::SerializationFailure,
+        // lock_not_available: a lock_timeout or NOWAIT gave up.
+        "55P03" => DbErrorKind::Busy,
         // Class 08 is "connection exception"; 57P01..57P03 are server
         // shutdown and "cannot connect now".
         _ if code.starts_with("08") => DbErrorKind::ConnectionLost,
@@ -96,7 +98,140 @@ mod tests {
         assert_eq!(kind_of_sqlstate("40P01"), DbErrorKind::SerializationFailure);
         assert_eq!(kind_of_sqlstate("08006"), DbErrorKind::ConnectionLost);
         assert_eq!(kind_of_sqlstate("57P01"), DbErrorKind::ConnectionLost);
+        assert_eq!(kind_of_sqlstate("55P03"), DbErrorKind::Busy);
         assert_eq!(kind_of_sqlstate("23503"), DbErrorKind::Other);
         assert_eq!(kind_of_sqlstate("42P01"), DbErrorKind::MissingTable);
+    }
+
+    /// Real server errors, classified as a caller deciding on a retry sees
+    /// them: `is_retryable` is true exactly for a lock waited on too long,
+    /// a serialization failure and a lost connection.
+    mod on_a_server {
+        use super::*;
+        use sqlx::{Connection, Executor, PgConnection};
+
+        async fn connect() -> Option<PgConnection> {
+            let url = std::env::var("VERSO_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            match PgConnection::connect(&url).await {
+                Ok(conn) => Some(conn),
+                Err(e) if std::env::var("VERSO_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
+                    panic!("PostgreSQL required (VERSO_REQUIRE_POSTGRES=1) but {url}: {e}")
+                }
+                Err(e) => {
+                    eprintln!("\n!!! SKIPPED: PostgreSQL error classification, {url}: {e}\n");
+                    None
+                }
+            }
+        }
+
+        /// A table of one row, on its own name, dropped by the caller.
+        async fn one_row_table(conn: &mut PgConnection) -> String {
+            let table = format!("verso_errors_{}", uuid::Uuid::new_v4().simple());
+            conn.execute(format!("CREATE TABLE {table} (k INT PRIMARY KEY, v INT)").as_str())
+                .await
+                .unwrap();
+            conn.execute(format!("INSERT INTO {table} VALUES (1, 0)").as_str())
+                .await
+                .unwrap();
+            table
+        }
+
+        async fn fail(conn: &mut PgConnection, sql: &str) -> Error {
+            db_error(conn.execute(sql).await.unwrap_err())
+        }
+
+        fn kind(error: &Error) -> DbErrorKind {
+            match error {
+                Error::Database { kind, .. } => *kind,
+                other => panic!("{other:?}"),
+            }
+        }
+
+        #[tokio::test]
+        async fn each_failure_is_retryable_exactly_when_a_retry_may_succeed() {
+            let Some(mut first) = connect().await else {
+                return;
+            };
+            let mut second = connect().await.unwrap();
+            let table = one_row_table(&mut first).await;
+
+            // A row locked by another transaction for longer than allowed.
+            first.execute("BEGIN").await.unwrap();
+            first
+                .execute(format!("UPDATE {table} SET v = 1 WHERE k = 1").as_str())
+                .await
+                .unwrap();
+            second.execute("SET lock_timeout = '50ms'").await.unwrap();
+            let busy = fail(
+                &mut second,
+                &format!("UPDATE {table} SET v = 2 WHERE k = 1"),
+            )
+            .await;
+            first.execute("ROLLBACK").await.unwrap();
+            assert_eq!(kind(&busy), DbErrorKind::Busy, "{busy}");
+            assert!(busy.is_retryable());
+
+            // A concurrent update under repeatable read.
+            first
+                .execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                .await
+                .unwrap();
+            first
+                .execute(format!("SELECT v FROM {table}").as_str())
+                .await
+                .unwrap();
+            second
+                .execute(format!("UPDATE {table} SET v = 3 WHERE k = 1").as_str())
+                .await
+                .unwrap();
+            let serialization =
+                fail(&mut first, &format!("UPDATE {table} SET v = 4 WHERE k = 1")).await;
+            first.execute("ROLLBACK").await.unwrap();
+            assert_eq!(kind(&serialization), DbErrorKind::SerializationFailure);
+            assert!(serialization.is_retryable());
+
+            // Failures a retry repeats.
+            let unique = fail(&mut first, &format!("INSERT INTO {table} VALUES (1, 0)")).await;
+            assert_eq!(kind(&unique), DbErrorKind::UniqueViolation);
+            let missing = fail(&mut first, "SELECT * FROM verso_no_such_table").await;
+            assert_eq!(kind(&missing), DbErrorKind::MissingTable);
+            let syntax = fail(&mut first, "SELEC 1").await;
+            assert_eq!(kind(&syntax), DbErrorKind::Other);
+            for error in [&unique, &missing, &syntax] {
+                assert!(!error.is_retryable(), "{error}");
+            }
+
+            // The session is killed by the server.
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                .fetch_one(&mut second)
+                .await
+                .unwrap();
+            first
+                .execute(format!("SELECT pg_terminate_backend({pid})").as_str())
+                .await
+                .unwrap();
+            let killed = fail(&mut second, "SELECT 1").await;
+            assert_eq!(kind(&killed), DbErrorKind::ConnectionLost, "{killed}");
+            assert!(killed.is_retryable());
+
+            first
+                .execute(format!("DROP TABLE {table}").as_str())
+                .await
+                .unwrap();
+        }
+
+        #[tokio::test]
+        async fn the_sqlx_error_is_the_source() {
+            let Some(mut conn) = connect().await else {
+                return;
+            };
+            let error = fail(&mut conn, "SELEC 1").await;
+            let source = std::error::Error::source(&error).expect("a source");
+            let sqlx_error = source
+                .downcast_ref::<sqlx::Error>()
+                .expect("the sqlx error");
+            assert!(matches!(sqlx_error, sqlx::Error::Database(_)));
+        }
     }
 }

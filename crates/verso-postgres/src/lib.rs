@@ -52,8 +52,11 @@ mod encode;
 mod ensure;
 mod error;
 mod load;
+mod options;
 mod sql;
 mod upgrade;
+
+pub use options::PostgresOptions;
 
 use async_trait::async_trait;
 use sqlx::PgPool;
@@ -81,22 +84,31 @@ impl PostgresDriver {
     /// One connection is made at once: an unreachable server fails here with
     /// a `ConnectionLost` error naming its host and port.
     pub async fn connect(url: &str) -> Result<Self> {
-        let instrument = Instrument::default();
-        let pool = connect::open_pool(url, None, &instrument).await?;
-        Ok(PostgresDriver { pool, instrument })
+        Self::connect_with(&PostgresOptions::new(url)).await
     }
 
     /// Connects to the database at `url` and keeps every table in `schema`:
     /// the schema is created if missing, and every pooled connection sets
     /// its `search_path` to it.
     pub async fn connect_in_schema(url: &str, schema: &str) -> Result<Self> {
+        Self::connect_with(&PostgresOptions::new(url).schema(schema)).await
+    }
+
+    /// Connects as `options` say (pool size, timeouts, schema, statement
+    /// cache); see [`PostgresOptions`].
+    pub async fn connect_with(options: &PostgresOptions) -> Result<Self> {
         let instrument = Instrument::default();
-        let pool = connect::open_pool(url, Some(schema), &instrument).await?;
+        let pool = connect::open_pool(options, &instrument).await?;
         Ok(PostgresDriver { pool, instrument })
     }
 
-    /// Uses an existing pool, configured by the caller (its connections'
-    /// `search_path` decides where the tables live).
+    /// Uses an existing pool, configured by the caller: its connections'
+    /// `search_path` decides where the tables live. Verso applies none of
+    /// its own settings to it (a schema, JIT off for its short queries, the
+    /// first connection checked at once); prefer
+    /// [`connect_with`](Self::connect_with), whose options cover what a
+    /// pool is usually built for, and use [`pool`](Self::pool) for the
+    /// application's own statements.
     pub fn from_pool(pool: PgPool) -> Self {
         PostgresDriver {
             pool,
@@ -182,6 +194,15 @@ impl Driver for PostgresDriver {
 
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
         census::lineages(&self.pool, &self.instrument, ty).await
+    }
+
+    async fn find_prefix(
+        &self,
+        types: &[&'static EntityType],
+        prefix: &verso_core::IdPrefix,
+        limit: usize,
+    ) -> Result<Vec<verso_core::PrefixMatch>> {
+        census::find_prefix(&self.pool, &self.instrument, types, prefix, limit).await
     }
 }
 

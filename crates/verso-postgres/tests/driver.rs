@@ -218,6 +218,7 @@ async fn a_table_catalogued_for_another_type_is_a_mismatch() {
     static IMPOSTOR: verso_core::EntityType = verso_core::EntityType {
         name: "Impostor",
         table: "threads",
+        origin: verso_core::Origin::UNKNOWN,
         columns: THREAD.columns,
         children: &[],
         variants: &[],
@@ -712,7 +713,7 @@ async fn storing_a_version_twice_is_a_unique_violation() {
     let plan = plan_of(&ThreadNode::new("once", 2));
     db.driver.commit(&plan).await.unwrap();
     match db.driver.commit(&plan).await {
-        Err(Error::Database { kind, message }) => {
+        Err(Error::Database { kind, message, .. }) => {
             assert_eq!(kind, DbErrorKind::UniqueViolation, "{message}");
             assert!(message.contains("23505"), "{message}");
         }
@@ -1140,7 +1141,7 @@ async fn unreachable_server_is_connection_lost_naming_host_and_port() {
     match PostgresDriver::connect("postgres://postgres@127.0.0.1:1/test").await {
         Err(error @ Error::Database { .. }) => {
             assert!(error.is_retryable());
-            let Error::Database { kind, message } = error else {
+            let Error::Database { kind, message, .. } = error else {
                 unreachable!()
             };
             assert_eq!(kind, DbErrorKind::ConnectionLost);

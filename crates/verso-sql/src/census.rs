@@ -1,16 +1,87 @@
 //! What the database holds: counts per type, lineage summaries.
 
 use crate::rank::{newest_of_each_lineage, rank_by_lineage};
+use crate::storage::HEADS_TABLE;
+use crate::Dialect;
 use sea_query::{
     Alias, Asterisk, Expr, Func, Order, Query, SelectStatement, UnionType, WindowStatement,
 };
-use verso_core::{EntityType, TypeCounts};
+use verso_core::{EntityType, IdKind, TypeCounts};
 
 /// At most this many tables in one `UNION ALL` ([`count_versions`],
 /// [`find_type`](crate::find_type)): SQLite refuses a compound select of
 /// more than 500 terms, so a store of more types asks in several
 /// statements.
 pub const UNION_BRANCHES: usize = 400;
+
+/// At most this many tables in one [`find_prefix`]: it has two branches
+/// per table, so that it stays within [`UNION_BRANCHES`] terms.
+pub const PREFIX_TABLES: usize = UNION_BRANCHES / 2;
+const _: () = assert!(2 * PREFIX_TABLES <= UNION_BRANCHES);
+
+/// The ids of the tables `tables` (at most [`PREFIX_TABLES`]) between the
+/// ids bound as parameters 1 and 2 (inclusive): rows `(first + i, kind,
+/// id)` with `i` the table's index and `kind` [`prefix_kind`]'s number,
+/// at most `limit` rows.
+///
+/// Per table, one branch scans the unique `ecs_id` index over the range
+/// and one the lineage index (`lineage_id, created_at, id`), grouped so
+/// that each lineage comes once, in index order: a prefix of an id is a
+/// range of ids, so neither needs a `LIKE` over every row.
+///
+/// # Panics
+///
+/// When `tables` is empty.
+pub fn find_prefix(
+    tables: &[&str],
+    first: usize,
+    limit: u64,
+    dialect: &impl Dialect,
+) -> SelectStatement {
+    let branch = |i: usize, table: &str, kind: IdKind| {
+        let column = match kind {
+            IdKind::Version => "ecs_id",
+            IdKind::Lineage => "lineage_id",
+        };
+        let mut select = Query::select();
+        select
+            .expr(Expr::val((first + i) as i64).cast_as(Alias::new("int8")))
+            .expr(Expr::val(kind_number(kind)).cast_as(Alias::new("int8")))
+            .column(Alias::new(column))
+            .from(Alias::new(table))
+            .and_where(
+                Expr::col(Alias::new(column)).between(dialect.parameter(1), dialect.parameter(2)),
+            );
+        if kind == IdKind::Lineage {
+            select.group_by_col(Alias::new(column));
+        }
+        select
+    };
+    let mut branches = tables.iter().enumerate().flat_map(|(i, table)| {
+        [IdKind::Version, IdKind::Lineage].map(|kind| branch(i, table, kind))
+    });
+    let mut union = branches.next().expect("at least one table");
+    for next in branches {
+        union.union(UnionType::All, next);
+    }
+    union.limit(limit).take()
+}
+
+fn kind_number(kind: IdKind) -> i64 {
+    match kind {
+        IdKind::Version => 0,
+        IdKind::Lineage => 1,
+    }
+}
+
+/// The kind a row of [`find_prefix`] names by its second column.
+pub fn prefix_kind(number: i64) -> IdKind {
+    if number == 0 {
+        IdKind::Version
+    } else {
+        IdKind::Lineage
+    }
+}
 
 /// `SELECT <first + i>, count(*), count(DISTINCT lineage_id) FROM <table i>`,
 /// one `UNION ALL` branch per type of `types` (at most [`UNION_BRANCHES`]
@@ -58,8 +129,8 @@ pub fn type_counts(
 }
 
 /// Per lineage of `ty`: `lineage_id`, the newest version's `ecs_id` and
-/// `created_at`, the version count and the first `created_at`; oldest
-/// lineage first.
+/// `created_at`, the version count, the first `created_at` and the number
+/// of heads (from the heads table, by its key); oldest lineage first.
 pub fn lineages(ty: &EntityType) -> SelectStatement {
     let per_lineage = || WindowStatement::partition_by(Alias::new("lineage_id"));
     let mut ranked = Query::select();
@@ -81,6 +152,10 @@ pub fn lineages(ty: &EntityType) -> SelectStatement {
         ranked,
         ["lineage_id", "ecs_id", "created_at", "versions", "first_at"],
     )
+    .expr(Expr::cust(format!(
+        "(SELECT count(*) FROM {HEADS_TABLE} AS verso_h \
+         WHERE verso_h.lineage_id = ranked.lineage_id)"
+    )))
     .order_by(Alias::new("first_at"), Order::Asc)
     .order_by(Alias::new("lineage_id"), Order::Asc)
     .take()

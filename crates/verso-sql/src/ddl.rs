@@ -3,7 +3,7 @@
 use crate::layout::{LayoutColumn, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN, VERSION_COLUMNS};
 use crate::Dialect;
 use sea_query::{Alias, ColumnDef, Table, TableAlterStatement, TableCreateStatement};
-use verso_core::{ColumnType, EntityType};
+use verso_core::{ColumnType, EntityType, Error};
 
 /// The declaration of column `name` storing `ty`, `NOT NULL` unless
 /// `nullable`.
@@ -68,4 +68,31 @@ pub fn catalog_table(dialect: &impl Dialect) -> TableCreateStatement {
         table.col(layout_column(c, dialect));
     }
     table.take()
+}
+
+/// The error when the catalog row `(table, owner)` (a table and the type
+/// name stored in it) contradicts `ty`: its table holds another type, or
+/// its type name is stored in another table (the catalog keeps one table
+/// per type name). `None` when they agree or are unrelated.
+pub fn catalog_conflict(ty: &EntityType, table: &str, owner: &str) -> Option<Error> {
+    if table == ty.table && owner != ty.name {
+        return Some(Error::SchemaMismatch {
+            table: table.to_string(),
+            column: "*".into(),
+            detail: format!("the table stores {owner}, not {}", ty.name),
+        });
+    }
+    if owner == ty.name && table != ty.table {
+        return Some(Error::SchemaMismatch {
+            table: ty.table.to_string(),
+            column: "*".into(),
+            detail: format!(
+                "the type name {owner} is stored in table {table} already: give {} its own \
+                 #[verso(name = \"...\")], or #[verso(table = \"{table}\")] to go on \
+                 reading those versions",
+                ty.origin.rust_path
+            ),
+        });
+    }
+    None
 }

@@ -28,8 +28,10 @@ mod rendered;
 pub mod storage;
 pub mod writes;
 
-pub use census::{count_versions, lineages, type_counts, UNION_BRANCHES};
-pub use ddl::{add_nullable_column, catalog_table, entity_table};
+pub use census::{
+    count_versions, find_prefix, lineages, prefix_kind, type_counts, PREFIX_TABLES, UNION_BRANCHES,
+};
+pub use ddl::{add_nullable_column, catalog_conflict, catalog_table, entity_table};
 pub use dialect::Dialect;
 pub use layout::{LayoutColumn, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN, VERSION_COLUMNS};
 pub use load::{find_type, forks_of, lock_versions, select_by_id, select_by_ids, select_versions};

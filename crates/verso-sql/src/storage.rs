@@ -47,6 +47,28 @@ pub fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The name of index `suffix` of `table`: `<table>_<suffix>`, or, when
+/// that is longer than the 63 bytes PostgreSQL keeps (it would truncate it,
+/// and the truncated name could be the table's own, or another index's, so
+/// that `IF NOT EXISTS` skipped the index), its first 46 bytes and a hash
+/// of the whole name.
+pub fn index_name(table: &str, suffix: &str) -> String {
+    const MAX: usize = 63;
+    let full = format!("{table}_{suffix}");
+    if full.len() <= MAX {
+        return full;
+    }
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash = full.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut cut = MAX - 17;
+    while !full.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}_{hash:016x}", &full[..cut])
+}
+
 /// `CREATE TABLE IF NOT EXISTS` and `CREATE INDEX IF NOT EXISTS` for the
 /// shared tables, each justified by the statement that reads it.
 pub fn shared_tables(d: &impl Dialect) -> Vec<String> {
@@ -96,25 +118,25 @@ pub fn entity_index_statements(ty: &EntityType) -> Vec<String> {
         // get, get_many, resolve, the walk's roots, ancestry.
         format!(
             "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {q} (ecs_id)",
-            quoted(&format!("{table}_ecs_id_key"))
+            quoted(&index_name(table, "ecs_id_key"))
         ),
         // latest, as_of, versions (pages), lineage_tree, gained children.
         format!(
             "CREATE INDEX IF NOT EXISTS {} ON {q} (lineage_id, created_at, id)",
-            quoted(&format!("{table}_lineage_idx"))
+            quoted(&index_name(table, "lineage_idx"))
         ),
         // Forks of a version: the branch check of commit_on_head, and
         // the descent of Containing.
         format!(
             "CREATE INDEX IF NOT EXISTS {} ON {q} (parent_id)",
-            quoted(&format!("{table}_parent_id_idx"))
+            quoted(&index_name(table, "parent_id_idx"))
         ),
     ];
     // referencing: who points here.
     for column in ty.columns.iter().filter(|c| c.references.is_some()) {
         statements.push(format!(
             "CREATE INDEX IF NOT EXISTS {} ON {q} ({})",
-            quoted(&format!("{table}_{}_idx", column.name)),
+            quoted(&index_name(table, &format!("{}_idx", column.name))),
             quoted(column.name)
         ));
     }
@@ -255,9 +277,14 @@ pub fn lookup(ty: &EntityType, lookup: &Lookup, d: &impl Dialect) -> (String, Ve
             )
         }
         Lookup::Heads { .. } => (
+            // Only the listed versions that nobody forked: a damaged index
+            // row naming a forked version is no head (one probe of the
+            // parent index per head). The lineage of each is checked by
+            // the caller.
             format!(
                 "SELECT {meta} FROM {t} AS v WHERE v.ecs_id IN \
                  (SELECT h.ecs_id FROM {HEADS_TABLE} AS h WHERE h.lineage_id = {}) \
+                 AND NOT EXISTS (SELECT 1 FROM {t} AS c WHERE c.parent_id = v.ecs_id) \
                  ORDER BY v.created_at, v.id",
                 p(1)
             ),

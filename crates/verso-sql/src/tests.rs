@@ -58,6 +58,7 @@ impl Dialect for Marked {
 static NOTE: EntityType = EntityType {
     name: "Note",
     table: "notes",
+    origin: verso_core::Origin::UNKNOWN,
     columns: &[
         Column {
             name: "body",
@@ -162,4 +163,41 @@ fn types_without_a_count_row_count_nothing() {
     let counts = type_counts(3, [(2, 5, 1)]);
     assert_eq!(counts[0].versions + counts[0].lineages, 0);
     assert_eq!((counts[2].versions, counts[2].lineages), (5, 1));
+}
+
+#[test]
+fn find_prefix_scans_both_id_indexes_of_each_table_between_two_bounds() {
+    assert_eq!(
+        find_prefix(&["a", "b"], 200, 11, &Marked).to_string(PostgresQueryBuilder),
+        "SELECT CAST(200 AS int8), CAST(0 AS int8), \"ecs_id\" FROM \"a\" \
+         WHERE \"ecs_id\" BETWEEN ($1) AND ($2) \
+         UNION ALL (SELECT CAST(200 AS int8), CAST(1 AS int8), \"lineage_id\" FROM \"a\" \
+         WHERE \"lineage_id\" BETWEEN ($1) AND ($2) GROUP BY \"lineage_id\") \
+         UNION ALL (SELECT CAST(201 AS int8), CAST(0 AS int8), \"ecs_id\" FROM \"b\" \
+         WHERE \"ecs_id\" BETWEEN ($1) AND ($2)) \
+         UNION ALL (SELECT CAST(201 AS int8), CAST(1 AS int8), \"lineage_id\" FROM \"b\" \
+         WHERE \"lineage_id\" BETWEEN ($1) AND ($2) GROUP BY \"lineage_id\") LIMIT 11"
+    );
+    assert_eq!(prefix_kind(0), verso_core::IdKind::Version);
+    assert_eq!(prefix_kind(1), verso_core::IdKind::Lineage);
+}
+
+#[test]
+fn index_names_fit_postgres_and_stay_distinct() {
+    use crate::storage::index_name;
+    let table = "t".repeat(63);
+    let column = "c".repeat(63);
+    let names = [
+        index_name(&table, "ecs_id_key"),
+        index_name(&table, "lineage_idx"),
+        index_name(&table, "parent_id_idx"),
+        index_name(&table, &format!("{column}_idx")),
+    ];
+    for name in &names {
+        assert!(name.len() <= 63, "{name}");
+        assert_ne!(name, &table, "an index named like its table is skipped");
+    }
+    let distinct: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), names.len());
+    assert_eq!(index_name("thread", "lineage_idx"), "thread_lineage_idx");
 }

@@ -296,6 +296,7 @@ mod tests {
         static THING: EntityType = EntityType {
             name: "Thing",
             table: "things",
+            origin: verso_core::Origin::UNKNOWN,
             columns: &[],
             children: &[],
             variants: &[],

@@ -47,6 +47,11 @@ pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// The metadata columns at the start of `row`.
+///
+/// Errors are [`Error::Decode`]s naming the type, the column and the
+/// version (or, when the version id itself is unreadable, the row id): text
+/// that is no UUID or timestamp, and `NULL` in `ecs_id`, `lineage_id` or
+/// `created_at`, which Verso never writes (a tampered database).
 pub(crate) fn row_meta(row: &Row<'_>, type_name: &str) -> Result<RowMeta> {
     let fail = |column: &str, detail: String, id: Uuid| Error::Decode {
         type_name: type_name.to_string(),
@@ -54,35 +59,48 @@ pub(crate) fn row_meta(row: &Row<'_>, type_name: &str) -> Result<RowMeta> {
         column: column.to_string(),
         detail,
     };
-    let uuid_at = |index: usize, column: &str| -> Result<Option<Uuid>> {
+    let id: i64 = row
+        .get(0)
+        .map_err(|e| fail("id", e.to_string(), Uuid::nil()))?;
+    let uuid_at = |index: usize, column: &str, ecs_id: Uuid| -> Result<Option<Uuid>> {
         match value(row, index, ColumnType::Uuid) {
             Ok(Value::Uuid(u)) => Ok(Some(u)),
             Ok(_) => Ok(None),
-            Err(detail) => Err(fail(column, detail, Uuid::nil())),
+            Err(detail) => Err(fail(column, format!("row {id}: {detail}"), ecs_id)),
         }
     };
-    let ecs_id = uuid_at(1, "ecs_id")?.unwrap_or_default();
-    let id: i64 = row.get(0).map_err(|e| fail("id", e.to_string(), ecs_id))?;
-    let lineage_id = uuid_at(2, "lineage_id")?.unwrap_or_default();
-    let parent_id = uuid_at(3, "parent_id")?;
+    let required = |found: Option<Uuid>, column: &str, ecs_id: Uuid| {
+        found.ok_or_else(|| {
+            fail(
+                column,
+                format!("row {id}: NULL in a required column"),
+                ecs_id,
+            )
+        })
+    };
+    let ecs_id = required(uuid_at(1, "ecs_id", Uuid::nil())?, "ecs_id", Uuid::nil())?;
+    let lineage_id = required(uuid_at(2, "lineage_id", ecs_id)?, "lineage_id", ecs_id)?;
+    let parent_id = uuid_at(3, "parent_id", ecs_id)?;
     let created_at = match value(row, 4, ColumnType::Timestamp) {
         Ok(Value::Timestamp(t)) => t,
         Ok(other) => {
             return Err(fail(
                 "created_at",
-                format!("found {}", other.kind()),
+                format!("row {id}: found {}", other.kind()),
                 ecs_id,
             ))
         }
-        Err(detail) => return Err(fail("created_at", detail, ecs_id)),
+        Err(detail) => return Err(fail("created_at", format!("row {id}: {detail}"), ecs_id)),
     };
-    Ok(RowMeta {
+    let meta = RowMeta {
         id,
         ecs_id,
         lineage_id,
         parent_id,
         created_at,
-    })
+    };
+    meta.check(type_name)?;
+    Ok(meta)
 }
 
 /// A whole entity row (metadata then the type's columns).
@@ -98,9 +116,11 @@ pub(crate) fn stored_row(row: &Row<'_>, ty: &'static EntityType) -> Result<Store
         })?;
         values.push(v);
     }
-    Ok(StoredRow {
+    let stored = StoredRow {
         entity_type: ty,
         meta,
         values,
-    })
+    };
+    stored.check()?;
+    Ok(stored)
 }

@@ -87,6 +87,7 @@ mod tests {
     static THING: EntityType = EntityType {
         name: "Thing",
         table: "things",
+        origin: verso_core::Origin::UNKNOWN,
         columns: &[Column {
             name: "extra",
             ty: ColumnType::Json,

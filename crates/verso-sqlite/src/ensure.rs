@@ -29,12 +29,11 @@ pub(crate) fn ensure_tables(
     let catalog = read_catalog(&tx, instrument)?;
     let mut work = Vec::new();
     for ty in types {
-        if let Some(owner) = catalog.get(ty.table).filter(|owner| *owner != ty.name) {
-            return Err(Error::SchemaMismatch {
-                table: ty.table.to_string(),
-                column: "*".into(),
-                detail: format!("the table stores {owner}, not {}", ty.name),
-            });
+        let conflict = catalog
+            .iter()
+            .find_map(|(table, owner)| verso_sql::catalog_conflict(ty, table, owner));
+        if let Some(error) = conflict {
+            return Err(error);
         }
         match existing_columns(&tx, instrument, ty.table)? {
             None => {

@@ -200,4 +200,62 @@ impl Driver for SqliteDriver {
         self.with_connection(move |conn, instrument| census::lineages(conn, instrument, ty))
             .await
     }
+
+    async fn find_prefix(
+        &self,
+        types: &[&'static EntityType],
+        prefix: &verso_core::IdPrefix,
+        limit: usize,
+    ) -> Result<Vec<verso_core::PrefixMatch>> {
+        let (types, prefix) = (types.to_vec(), *prefix);
+        self.with_connection(move |conn, instrument| {
+            census::find_prefix(conn, instrument, &types, &prefix, limit)
+        })
+        .await
+    }
+}
+
+/// Decoding entry points for the fuzz targets in `fuzz/` (not part of the
+/// API): the same functions a load runs on the rows SQLite returns.
+#[doc(hidden)]
+pub mod fuzzing {
+    use rusqlite::types::Value;
+    use rusqlite::Connection;
+    use uuid::Uuid;
+    use verso_core::{EntityType, Error, Result, StoredRow};
+
+    /// Decodes one row of `ty`'s table made of `values` (the five metadata
+    /// columns, then `ty`'s columns), as a load does: `values` are bound to
+    /// `SELECT ?1, ?2, ...` on `conn`, so they reach the decoder as SQLite
+    /// returns them.
+    pub fn decode_row(
+        conn: &Connection,
+        ty: &'static EntityType,
+        values: &[Value],
+    ) -> Result<StoredRow> {
+        if values.is_empty() {
+            return Err(Error::database(verso_core::DbErrorKind::Other, "no values"));
+        }
+        let select = (1..=values.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut statement = conn
+            .prepare_cached(&format!("SELECT {select}"))
+            .map_err(crate::error::db_error)?;
+        let mut rows = statement
+            .query(rusqlite::params_from_iter(values))
+            .map_err(crate::error::db_error)?;
+        let row = rows
+            .next()
+            .map_err(crate::error::db_error)?
+            .expect("a SELECT of values returns one row");
+        crate::decode::stored_row(row, ty)
+    }
+
+    /// Decodes the `entries` text of a `verso_lists` or `verso_chunks` row
+    /// (a JSON array of UUID texts), as the walk of a load does.
+    pub fn decode_entries(text: &str) -> Result<Vec<Uuid>> {
+        crate::load::id_list(verso_sql::storage::LISTS_TABLE, Uuid::nil(), text)
+    }
 }

@@ -183,7 +183,7 @@ fn list_uuid(table: &str, row: Uuid, column: &str, text: &str) -> Result<Uuid> {
 }
 
 /// The ids of a list column: a JSON array of UUID texts.
-fn id_list(table: &str, row: Uuid, text: &str) -> Result<Vec<Uuid>> {
+pub(crate) fn id_list(table: &str, row: Uuid, text: &str) -> Result<Vec<Uuid>> {
     let texts: Vec<&str> = serde_json::from_str(text).map_err(|e| Error::Decode {
         type_name: table.into(),
         id: row,

@@ -14,6 +14,7 @@ use verso_sql::storage;
 static NOTE: EntityType = EntityType {
     name: "Note",
     table: "notes",
+    origin: verso_core::Origin::UNKNOWN,
     columns: &[
         Column {
             name: "body",

@@ -10,7 +10,8 @@
 //!
 //! Every statement of the transaction is counted like a commit's
 //! ([`Instrument::commit_statement`]), so a fault injected with
-//! [`Instrument::inject`] fails the upgrade part-way.
+//! `Instrument::inject` (the `fault-injection` feature) fails the upgrade
+//! part-way.
 
 use crate::batch::Batch;
 use crate::decode::parse_uuid;

@@ -111,6 +111,9 @@ macro_rules! suite {
             a_commit_cut_off_after_it_landed_is_settled_by_the_retry,
             a_cancelled_commit_landing_between_lookups_is_taken_whole,
             a_cancelled_commit_landing_during_the_retry_is_stored_once,
+            two_types_of_one_name_in_different_modules_are_refused_naming_both,
+            a_renamed_type_reads_the_versions_of_its_old_name,
+            a_field_name_longer_than_63_bytes_is_refused_naming_it,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

@@ -105,7 +105,12 @@ async fn cancel_commits_and_loads_at_random(store: &Store) {
     assert_eq!(heads[0], thread, "the head is the working copy");
     for message in &thread.history {
         let heads: Vec<ChatMessage> = store.heads(message.meta.lineage_id()).await.unwrap();
-        assert_eq!(heads.len(), 1, "message {:?} did not branch", message.content);
+        assert_eq!(
+            heads.len(),
+            1,
+            "message {:?} did not branch",
+            message.content
+        );
         assert_eq!(heads[0], *message);
     }
     let versions = store.versions::<ChatThread>(lineage).await.unwrap();

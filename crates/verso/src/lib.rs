@@ -52,6 +52,7 @@ mod open;
 mod read;
 mod store;
 mod trace;
+mod traced;
 mod upgrade;
 
 pub use lineage::Versions;
@@ -67,7 +68,7 @@ pub use uuid::Uuid;
 pub mod drivers {
     pub use verso_memory::MemoryDriver;
     #[cfg(feature = "postgres")]
-    pub use verso_postgres::PostgresDriver;
+    pub use verso_postgres::{PostgresDriver, PostgresOptions};
     #[cfg(feature = "sqlite")]
     pub use verso_sqlite::SqliteDriver;
 }

@@ -70,6 +70,10 @@ impl Store {
     }
 
     /// Metadata of every version of a lineage, oldest first.
+    ///
+    /// Errors: [`Error::Decode`] naming a version whose parent is not an
+    /// earlier version of the lineage (a damaged `parent_id` or
+    /// `lineage_id`, see `check_lineage`).
     pub async fn versions<T: Entity>(&self, lineage_id: Uuid) -> Result<Vec<RowMeta>> {
         let ty = T::entity_type();
         self.ensure(ty).await?;
@@ -77,6 +81,7 @@ impl Store {
         if versions.is_empty() {
             return Err(self.missing_lineage(ty.name, lineage_id).await?);
         }
+        check_lineage(ty.name, lineage_id, &versions)?;
         Ok(versions)
     }
 
@@ -158,6 +163,11 @@ impl Store {
     /// oldest first. A lineage edited from two working copies of the same
     /// version has two heads. Answered by the heads index, whatever the
     /// length of the lineage.
+    ///
+    /// Errors: [`Error::Decode`] when the heads index (`verso_heads`) is
+    /// damaged: it lists a version of another lineage, or none at all for
+    /// a lineage that has versions. Listed versions that were forked are
+    /// not heads and are left out.
     pub async fn heads<T: Entity>(&self, lineage_id: Uuid) -> Result<Vec<T>> {
         let ty = T::entity_type();
         self.ensure(ty).await?;
@@ -166,7 +176,42 @@ impl Store {
             .lookup(ty, &Lookup::Heads { lineage_id })
             .await?;
         if heads.is_empty() {
+            let newest = self
+                .driver
+                .lookup(
+                    ty,
+                    &Lookup::Newest {
+                        lineage_id,
+                        at: None,
+                    },
+                )
+                .await?;
+            if let Some(newest) = newest.first() {
+                // Every lineage has a head; the heads index lost this one's.
+                return Err(Error::Decode {
+                    type_name: ty.name.to_string(),
+                    id: lineage_id,
+                    column: "ecs_id".into(),
+                    detail: format!(
+                        "lineage {lineage_id} has versions (the newest is {}) but no head \
+                         in verso_heads",
+                        newest.ecs_id
+                    ),
+                });
+            }
             return Err(self.missing_lineage(ty.name, lineage_id).await?);
+        }
+        if let Some(stranger) = heads.iter().find(|v| v.lineage_id != lineage_id) {
+            return Err(Error::Decode {
+                type_name: ty.name.to_string(),
+                id: stranger.ecs_id,
+                column: "lineage_id".into(),
+                detail: format!(
+                    "verso_heads lists {} as a head of lineage {lineage_id}, but it is a \
+                     version of lineage {}",
+                    stranger.ecs_id, stranger.lineage_id
+                ),
+            });
         }
         let ids: Vec<Uuid> = heads.iter().map(|v| v.ecs_id).collect();
         self.get_many(&ids).await
@@ -176,6 +221,9 @@ impl Store {
     /// lineage to `ecs_id`, oldest first. Only `parent_id` is stored, so the
     /// path costs no space per version; it is walked by index, one step per
     /// ancestor.
+    ///
+    /// Errors: [`Error::Decode`] when `ecs_id` is among its own ancestors
+    /// (damaged `parent_id`s forming a cycle).
     pub async fn old_ids<T: Entity>(&self, ecs_id: Uuid) -> Result<Vec<Uuid>> {
         let ty = T::entity_type();
         self.ensure(ty).await?;
@@ -186,6 +234,18 @@ impl Store {
             .driver
             .lookup(ty, &Lookup::Ancestors { ecs_id })
             .await?;
+        if ancestors.iter().any(|v| v.ecs_id == ecs_id) {
+            // The walk ends on a cycle (it reads each version once); a
+            // version among its own ancestors is a damaged `parent_id`.
+            return Err(Error::Decode {
+                type_name: ty.name.to_string(),
+                id: ecs_id,
+                column: "parent_id".into(),
+                detail: format!(
+                    "{ecs_id} is among its own ancestors: the parent_id links form a cycle"
+                ),
+            });
+        }
         Ok(ancestors.into_iter().map(|v| v.ecs_id).collect())
     }
 
@@ -215,4 +275,41 @@ impl Store {
             )
             .await
     }
+}
+
+/// Checks the versions of a lineage, oldest first, as a driver returned
+/// them: each is of `lineage_id`, and each one's parent is an earlier one
+/// (a version is always created after the version it forks). A parent
+/// cycle, or a version whose `lineage_id` was changed so that it left its
+/// lineage while its descendants stayed, is an [`Error::Decode`] naming
+/// the type, the version and `parent_id` (or `lineage_id`).
+fn check_lineage(type_name: &str, lineage_id: Uuid, versions: &[RowMeta]) -> Result<()> {
+    let mut earlier = std::collections::HashSet::with_capacity(versions.len());
+    for version in versions {
+        let fail = |column: &str, detail: String| Error::Decode {
+            type_name: type_name.to_string(),
+            id: version.ecs_id,
+            column: column.into(),
+            detail,
+        };
+        if version.lineage_id != lineage_id {
+            return Err(fail(
+                "lineage_id",
+                format!("found among the versions of lineage {lineage_id}"),
+            ));
+        }
+        if let Some(parent) = version.parent_id {
+            if !earlier.contains(&parent) {
+                return Err(fail(
+                    "parent_id",
+                    format!(
+                        "its parent {parent} is not an earlier version of lineage {lineage_id} \
+                         (a parent cycle, or a version moved out of the lineage)"
+                    ),
+                ));
+            }
+        }
+        earlier.insert(version.ecs_id);
+    }
+    Ok(())
 }

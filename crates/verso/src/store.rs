@@ -1,6 +1,6 @@
 //! The store: committing working copies.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 use verso_core::{
@@ -26,7 +26,7 @@ pub struct Store {
     pub(crate) driver: Arc<dyn Driver>,
     /// Types whose tables are known to match, by the address of their
     /// static description (two shapes of one type are two entries).
-    ensured: Arc<Mutex<HashSet<usize>>>,
+    ensured: Arc<Mutex<HashMap<usize, &'static EntityType>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -38,16 +38,19 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// A store on an already configured driver.
+    /// A store on an already configured driver. Every call the store makes
+    /// to it runs in a `tracing` span (target `verso`, level `DEBUG`:
+    /// `commit`, `load`, `lookup`, ... with the type, the ids, the rows and
+    /// the statements); nothing is recorded without a subscriber.
     pub fn with_driver(driver: impl Driver) -> Store {
         Store {
-            driver: Arc::new(driver),
-            ensured: Arc::new(Mutex::new(HashSet::new())),
+            driver: Arc::new(crate::traced::Traced::new(driver)),
+            ensured: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
-    /// The backend behind this store (for its statement counters and fault
-    /// injection, see [`Instrument`](verso_core::Instrument)).
+    /// The backend behind this store (for its statement counters, see
+    /// [`Instrument`](verso_core::Instrument)).
     pub fn driver(&self) -> &dyn Driver {
         self.driver.as_ref()
     }
@@ -76,20 +79,25 @@ impl Store {
     pub(crate) async fn ensure(&self, root: &'static EntityType) -> Result<()> {
         let missing: Vec<&'static EntityType> = {
             let ensured = self.ensured.lock().unwrap_or_else(|p| p.into_inner());
-            reachable_types(root)
+            let missing: Vec<&'static EntityType> = reachable_types(root)
                 .into_iter()
-                .filter(|t| !ensured.contains(&type_key(t)))
-                .collect()
+                .filter(|t| !ensured.contains_key(&type_key(t)))
+                .collect();
+            for (index, ty) in missing.iter().enumerate() {
+                let known = ensured.values().chain(&missing[..index]);
+                check_distinct(ty, known.copied())?;
+            }
+            missing
         };
         if missing.is_empty() {
             return Ok(());
         }
         for ty in &missing {
-            check_table_name(ty)?;
+            check_names(ty)?;
         }
         self.driver.ensure_tables(&missing).await?;
         let mut ensured = self.ensured.lock().unwrap_or_else(|p| p.into_inner());
-        ensured.extend(missing.iter().map(|t| type_key(t)));
+        ensured.extend(missing.iter().map(|t| (type_key(t), *t)));
         Ok(())
     }
 
@@ -337,17 +345,51 @@ fn type_key(ty: &'static EntityType) -> usize {
     std::ptr::from_ref(ty) as usize
 }
 
+/// Fails when `ty` and one of the `known` types are different Rust types
+/// stored under one type name (see [`Origin`](verso_core::Origin)): two
+/// types of one name in different modules would share a catalog entry,
+/// and a table too unless they set different ones. Types of unknown
+/// origin, and shapes of one stored type (in one table) that one of them
+/// declared with `#[verso(name = "...")]`, pass. (Two type names in one
+/// table are refused by the drivers' catalog check.)
+fn check_distinct(
+    ty: &'static EntityType,
+    known: impl Iterator<Item = &'static EntityType>,
+) -> Result<()> {
+    for other in known.filter(|other| other.name == ty.name) {
+        let (mine, theirs) = (ty.origin, other.origin);
+        let unknown = mine.rust_path.is_empty() || theirs.rust_path.is_empty();
+        let one_type = mine.rust_path == theirs.rust_path;
+        let declared_shape =
+            ty.table == other.table && (mine.name_declared || theirs.name_declared);
+        if unknown || one_type || declared_shape {
+            continue;
+        }
+        return Err(Error::TypeCollision {
+            name: ty.name.to_string(),
+            table: ty.table.to_string(),
+            first: theirs.rust_path.to_string(),
+            second: mine.rust_path.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Longest identifier PostgreSQL keeps whole (it truncates longer ones).
 const MAX_NAME_BYTES: usize = 63;
 
-/// Table names every backend stores as written: ASCII letters, digits and
-/// underscores, at most 63 bytes.
-fn check_table_name(ty: &EntityType) -> Result<()> {
-    let valid_characters = ty
-        .table
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if ty.table.is_empty() || ty.table.len() > MAX_NAME_BYTES || !valid_characters {
+/// Whether every backend stores `name` as written: ASCII letters, digits
+/// and underscores, at most 63 bytes.
+fn is_portable_identifier(name: &str) -> bool {
+    let valid_characters = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    !name.is_empty() && name.len() <= MAX_NAME_BYTES && valid_characters
+}
+
+/// Checks the table name and column names of `ty`: identifiers every
+/// backend stores as written (PostgreSQL would silently truncate a longer
+/// one, and two columns could then share a name).
+fn check_names(ty: &EntityType) -> Result<()> {
+    if !is_portable_identifier(ty.table) {
         return Err(Error::SchemaMismatch {
             table: ty.table.to_string(),
             column: "*".into(),
@@ -356,6 +398,20 @@ fn check_table_name(ty: &EntityType) -> Result<()> {
                  at most {MAX_NAME_BYTES} bytes (PostgreSQL truncates longer names); \
                  set #[verso(table = \"...\")]",
                 ty.name
+            ),
+        });
+    }
+    if let Some(column) = ty.columns.iter().find(|c| !is_portable_identifier(c.name)) {
+        return Err(Error::SchemaMismatch {
+            table: ty.table.to_string(),
+            column: column.name.to_string(),
+            detail: format!(
+                "field {} of {} cannot be a column: {} bytes; a column name must be ASCII \
+                 letters, digits and underscores, at most {MAX_NAME_BYTES} bytes \
+                 (PostgreSQL truncates longer names); rename the field",
+                column.name,
+                ty.name,
+                column.name.len()
             ),
         });
     }

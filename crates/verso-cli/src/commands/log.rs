@@ -1,43 +1,51 @@
 //! `verso log ID`: the versions of a lineage, newest first, with what
 //! each one changed.
 
+use crate::cli::Limit;
 use crate::database::Database;
 use crate::failure::Failure;
 use crate::history::LineageHistory;
+use crate::id::IdArg;
+use crate::references::References;
 use crate::render::{json, time, Style};
 use serde_json::json;
-use verso::Uuid;
 
-/// The history of the lineage `id` names, newest version first.
+/// The history of the lineage `id` names, newest version first (the newest
+/// `limit` versions).
 pub async fn run(
     database: &Database,
-    id: Uuid,
+    id: &IdArg,
+    limit: Limit,
     as_json: bool,
     style: Style,
 ) -> Result<String, Failure> {
-    let history = LineageHistory::of(database, id).await?;
+    let history = LineageHistory::of(database, id, limit).await?;
     let tree = &history.tree;
     let newest_first = (0..tree.versions.len()).rev();
     if as_json {
+        let diffs: Vec<&verso::Diff> = history.diffs.iter().flatten().collect();
+        let references = References::of_diffs(database, &diffs).await?;
         let versions: Vec<_> = newest_first
             .map(|i| {
                 let mut entry = history.json_entry(i);
                 entry.insert(
                     "diff".into(),
-                    history.diffs[i].as_ref().map_or(json!(null), json::diff),
+                    history.diffs[i]
+                        .as_ref()
+                        .map_or(json!(null), |d| json::diff(d, &references)),
                 );
                 serde_json::Value::Object(entry)
             })
             .collect();
         return Ok(history.json_document(versions));
     }
-    let heads = tree.heads().count();
+    let (versions, heads) = (history.total_versions, history.total_heads);
     let mut out = format!(
         "{} lineage {} ({} version{}, {} head{})\n",
         style.bold(&tree.type_name),
         tree.lineage_id,
-        tree.versions.len(),
-        plural(tree.versions.len()),
+        versions,
+        plural(versions),
         heads,
         plural(heads),
     );
@@ -62,7 +70,7 @@ pub async fn run(
     Ok(out)
 }
 
-fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {

@@ -1,5 +1,6 @@
 //! One module per command; each returns the whole output as text.
 
+mod completions;
 mod diff;
 mod lineages;
 mod log;
@@ -16,6 +17,9 @@ use crate::render::Style;
 /// Runs the command the command line names, on the database it names.
 pub async fn run(cli: Cli, style: Style) -> Result<String, Failure> {
     let json = cli.json;
+    if let Command::Completions { shell } = cli.command {
+        return Ok(completions::script(shell));
+    }
     if let Command::Upgrade = cli.command {
         // The one command that writes, and that must work on a database
         // the others cannot read yet.
@@ -23,12 +27,16 @@ pub async fn run(cli: Cli, style: Style) -> Result<String, Failure> {
     }
     let database = Database::open(cli.database()).await?;
     match cli.command {
-        Command::Upgrade => unreachable!("run above"),
+        Command::Upgrade | Command::Completions { .. } => unreachable!("run above"),
         Command::Types => types::run(&database, json, style).await,
-        Command::Lineages { type_name } => lineages::run(&database, &type_name, json, style).await,
-        Command::Log { id } => log::run(&database, id, json, style).await,
-        Command::Show { id } => show::run(&database, id, json, style).await,
-        Command::Diff { old, new } => diff::run(&database, old, new, json, style).await,
-        Command::Tree { id, format } => tree::run(&database, id, format, json, style).await,
+        Command::Lineages { type_name, limit } => {
+            lineages::run(&database, &type_name, limit, json, style).await
+        }
+        Command::Log { id, limit } => log::run(&database, &id, limit, json, style).await,
+        Command::Show { id } => show::run(&database, &id, json, style).await,
+        Command::Diff { old, new } => diff::run(&database, &old, &new, json, style).await,
+        Command::Tree { id, format, limit } => {
+            tree::run(&database, &id, format, limit, json, style).await
+        }
     }
 }

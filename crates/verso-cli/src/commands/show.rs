@@ -2,14 +2,16 @@
 
 use crate::database::Database;
 use crate::failure::Failure;
+use crate::id::IdArg;
+use crate::references::References;
 use crate::render::{json, version_text, Style};
 use crate::resolve::Found;
-use verso::{Assembly, Uuid};
+use verso::Assembly;
 
 /// The version `id` names (a lineage: its newest version), as a tree.
 pub async fn run(
     database: &Database,
-    id: Uuid,
+    id: &IdArg,
     as_json: bool,
     style: Style,
 ) -> Result<String, Failure> {
@@ -23,8 +25,9 @@ pub async fn run(
     };
     let loaded = database.load(ty, vec![version]).await?;
     let tree = Assembly::new(&loaded)?.tree(version)?;
+    let references = References::of_trees(database, &[&tree]).await?;
     if as_json {
-        return Ok(json::to_text(&json::version_tree(&tree)));
+        return Ok(json::to_text(&json::version_tree(&tree, &references)));
     }
-    Ok(version_text::version_tree(&tree, style))
+    Ok(version_text::version_tree(&tree, &references, style))
 }

@@ -1,22 +1,24 @@
 //! `verso tree ID`: a lineage drawn as a graph of versions.
 
-use crate::cli::TreeFormat;
+use crate::cli::{Limit, TreeFormat};
 use crate::database::Database;
 use crate::failure::Failure;
 use crate::history::LineageHistory;
+use crate::id::IdArg;
 use crate::render::{dot::dot, graph::graph, mermaid::mermaid, time, Style};
 use serde_json::json;
-use verso::Uuid;
 
-/// The lineage `id` names, drawn in `format` (or as JSON).
+/// The lineage `id` names (its newest `limit` versions), drawn in `format`
+/// (or as JSON).
 pub async fn run(
     database: &Database,
-    id: Uuid,
+    id: &IdArg,
     format: TreeFormat,
+    limit: Limit,
     as_json: bool,
     style: Style,
 ) -> Result<String, Failure> {
-    let history = LineageHistory::of(database, id).await?;
+    let history = LineageHistory::of(database, id, limit).await?;
     let tree = &history.tree;
     let is_head = |i: usize| tree.versions[i].children.is_empty();
     if as_json {

@@ -56,14 +56,14 @@ mod tests {
             chunks: 3,
         };
         assert_eq!(
-            text("app.db", &report, Style::new(false)),
+            text("app.db", &report, Style::plain()),
             "Upgraded app.db to the current storage layout (one transaction)\n  \
              83 versions kept, every one with its children and ancestry\n  \
              179 link rows read from verso_links, which was dropped\n  \
              40 child lists and 3 chunks written\n"
         );
         assert_eq!(
-            text("app.db", &UpgradeReport::default(), Style::new(false)),
+            text("app.db", &UpgradeReport::default(), Style::plain()),
             "app.db already uses the current storage layout: nothing to upgrade\n"
         );
     }

@@ -1,12 +1,14 @@
 //! A diff as coloured text (`verso diff`).
 
 use super::Style;
+use crate::references::References;
 use verso::{Diff, LineKind};
 
-/// The lines of [`Diff::lines`], indented, each painted by its kind.
-pub fn diff(diff: &Diff, style: Style) -> String {
+/// The lines of [`Diff::lines_naming`], indented, each painted by its kind;
+/// each reference says whether it is a `Ref` or a `LineageRef`.
+pub fn diff(diff: &Diff, references: &References, style: Style) -> String {
     let mut out = String::new();
-    for line in diff.lines() {
+    for line in diff.lines_naming(&|target, value| references.label(target, value)) {
         let text = match line.kind {
             LineKind::Header | LineKind::Group => style.bold(&line.text),
             LineKind::Field | LineKind::Changed => style.yellow(&line.text),

@@ -1,6 +1,7 @@
 //! The JSON forms of values, version trees and diffs (`--json`).
 
 use super::time;
+use crate::references::References;
 use serde_json::{json, Map, Value as Json};
 use verso::{ChildrenDiff, Diff, PlacedChild, RowMeta, Value, VersionTree};
 
@@ -34,8 +35,10 @@ pub fn meta(meta: &RowMeta) -> Map<String, Json> {
     object
 }
 
-/// A version with its metadata, `fields` by name and `children` by field.
-pub fn version_tree(tree: &VersionTree) -> Json {
+/// A version with its metadata, `fields` by name, the `references` among
+/// them (`{"kind": "Ref" | "LineageRef" | "missing", "type": ...}` by
+/// field) and `children` by field.
+pub fn version_tree(tree: &VersionTree, references: &References) -> Json {
     let mut object = Map::new();
     object.insert("type".into(), json!(tree.entity_type.name));
     object.extend(meta(&tree.meta));
@@ -46,11 +49,16 @@ pub fn version_tree(tree: &VersionTree) -> Json {
         .map(|(column, v)| (column.name.to_string(), value(v)))
         .collect();
     object.insert("fields".into(), Json::Object(fields));
+    object.insert("references".into(), references.json_of(tree));
     let children: Map<String, Json> = tree
         .children
         .iter()
         .map(|list| {
-            let versions = list.versions.iter().map(version_tree).collect();
+            let versions = list
+                .versions
+                .iter()
+                .map(|child| version_tree(child, references))
+                .collect();
             (list.field.to_string(), Json::Array(versions))
         })
         .collect();
@@ -58,9 +66,10 @@ pub fn version_tree(tree: &VersionTree) -> Json {
     Json::Object(object)
 }
 
-/// A diff, recursively: changed `fields` with old and new values, and per
-/// child field the `added`, `removed`, `moved` and `changed` children.
-pub fn diff(diff: &Diff) -> Json {
+/// A diff, recursively: changed `fields` with old and new values (and, for
+/// a reference, its `reference` kind), and per child field the `added`,
+/// `removed`, `moved` and `changed` children.
+pub fn diff(diff: &Diff, references: &References) -> Json {
     let fields: Vec<Json> = diff
         .fields
         .iter()
@@ -70,6 +79,10 @@ pub fn diff(diff: &Diff) -> Json {
                 "old": value(&f.old),
                 "new": value(&f.new),
                 "references": f.references,
+                "reference": f.references.map(|target| {
+                    let value = if f.new == Value::Null { &f.old } else { &f.new };
+                    references.json(target, value)
+                }),
             })
         })
         .collect();
@@ -80,14 +93,18 @@ pub fn diff(diff: &Diff) -> Json {
         "new": diff.new.to_string(),
         "summary": diff.summary(),
         "fields": fields,
-        "children": diff.children.iter().map(children).collect::<Vec<_>>(),
+        "children": diff
+            .children
+            .iter()
+            .map(|c| children(c, references))
+            .collect::<Vec<_>>(),
     })
 }
 
-fn children(children: &ChildrenDiff) -> Json {
+fn children(children: &ChildrenDiff, references: &References) -> Json {
     let placed = |list: &[PlacedChild]| -> Vec<Json> {
         list.iter()
-            .map(|p| json!({"position": p.position, "child": version_tree(&p.child)}))
+            .map(|p| json!({"position": p.position, "child": version_tree(&p.child, references)}))
             .collect()
     };
     let moved: Vec<Json> = children
@@ -106,7 +123,7 @@ fn children(children: &ChildrenDiff) -> Json {
     let changed: Vec<Json> = children
         .changed
         .iter()
-        .map(|c| json!({"from": c.from, "to": c.to, "diff": diff(&c.diff)}))
+        .map(|c| json!({"from": c.from, "to": c.to, "diff": diff(&c.diff, references)}))
         .collect();
     json!({
         "field": children.field,

@@ -1,6 +1,9 @@
-//! Colours, only for a terminal and only without `NO_COLOR`.
+//! Colours, as ANSI escape codes (`anstyle`). Text is always painted;
+//! [`crate::output`] writes it through `anstream`, which removes the codes
+//! unless colours are wanted (a terminal, `NO_COLOR`, `CLICOLOR`,
+//! `CLICOLOR_FORCE`, `TERM=dumb`).
 
-use std::io::IsTerminal;
+use anstyle::{AnsiColor, Effects};
 
 /// How text is painted: ANSI colours, or not at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,49 +12,52 @@ pub struct Style {
 }
 
 impl Style {
-    /// Colours when standard output is a terminal and `NO_COLOR` is unset
-    /// or empty (<https://no-color.org>).
-    pub fn for_stdout() -> Style {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Style::new(std::io::stdout().is_terminal() && !no_color)
+    /// Painted with escape codes, for a stream that keeps or strips them.
+    pub fn ansi() -> Style {
+        Style { colour: true }
     }
 
-    /// Colours on or off.
-    pub fn new(colour: bool) -> Style {
-        Style { colour }
+    /// Never painted.
+    #[cfg(test)]
+    pub fn plain() -> Style {
+        Style { colour: false }
     }
 
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, style: anstyle::Style, text: &str) -> String {
         if self.colour {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{}{text}{}", style.render(), style.render_reset())
         } else {
             text.to_string()
         }
     }
 
+    fn colour(self, colour: AnsiColor, text: &str) -> String {
+        self.paint(anstyle::Style::new().fg_color(Some(colour.into())), text)
+    }
+
     /// Headings and version headers.
     pub fn bold(self, text: &str) -> String {
-        self.paint("1", text)
+        self.paint(anstyle::Style::new().effects(Effects::BOLD), text)
     }
     /// Additions.
     pub fn green(self, text: &str) -> String {
-        self.paint("32", text)
+        self.colour(AnsiColor::Green, text)
     }
     /// Removals.
     pub fn red(self, text: &str) -> String {
-        self.paint("31", text)
+        self.colour(AnsiColor::Red, text)
     }
     /// Changes and version ids.
     pub fn yellow(self, text: &str) -> String {
-        self.paint("33", text)
+        self.colour(AnsiColor::Yellow, text)
     }
     /// Moves.
     pub fn cyan(self, text: &str) -> String {
-        self.paint("36", text)
+        self.colour(AnsiColor::Cyan, text)
     }
     /// Secondary information.
     pub fn dim(self, text: &str) -> String {
-        self.paint("2", text)
+        self.paint(anstyle::Style::new().effects(Effects::DIMMED), text)
     }
 }
 
@@ -61,7 +67,8 @@ mod tests {
 
     #[test]
     fn plain_text_has_no_escape_codes() {
-        assert_eq!(Style::new(false).green("+"), "+");
-        assert_eq!(Style::new(true).green("+"), "\x1b[32m+\x1b[0m");
+        assert_eq!(Style::plain().green("+"), "+");
+        assert_eq!(Style::ansi().green("+"), "\x1b[32m+\x1b[0m");
+        assert_eq!(Style::ansi().bold("h"), "\x1b[1mh\x1b[0m");
     }
 }

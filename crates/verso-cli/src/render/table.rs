@@ -44,7 +44,7 @@ mod tests {
             vec!["long name".to_string(), "22".to_string()],
         ];
         assert_eq!(
-            table(&["NAME", "N"], &rows, &[1], Style::new(false)),
+            table(&["NAME", "N"], &rows, &[1], Style::plain()),
             "NAME        N\na           1\nlong name  22\n"
         );
     }

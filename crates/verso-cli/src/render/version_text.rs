@@ -1,11 +1,12 @@
 //! One version as a text tree (`verso show`).
 
 use super::{time, Style};
+use crate::references::References;
 use verso::{Value, VersionTree};
 
 /// The version's header and metadata, then its fields and children drawn
-/// as a tree.
-pub fn version_tree(tree: &VersionTree, style: Style) -> String {
+/// as a tree; each reference says whether it is a `Ref` or a `LineageRef`.
+pub fn version_tree(tree: &VersionTree, references: &References, style: Style) -> String {
     let meta = &tree.meta;
     let parent = meta
         .parent_id
@@ -20,12 +21,18 @@ pub fn version_tree(tree: &VersionTree, style: Style) -> String {
             time(meta.created_at)
         )),
     );
-    entries(tree, "", style, &mut out);
+    entries(tree, "", references, style, &mut out);
     out
 }
 
 /// The fields and children of `tree`, each on its own line under `prefix`.
-fn entries(tree: &VersionTree, prefix: &str, style: Style, out: &mut String) {
+fn entries(
+    tree: &VersionTree,
+    prefix: &str,
+    references: &References,
+    style: Style,
+    out: &mut String,
+) {
     let columns = tree.entity_type.fields_of(&tree.values);
     let count = columns.len() + tree.children.len();
     let mut index = 0;
@@ -39,7 +46,9 @@ fn entries(tree: &VersionTree, prefix: &str, style: Style, out: &mut String) {
     for (column, value) in columns {
         branch(out);
         let target = match (column.references, value) {
-            (Some(target), Value::Uuid(_)) => style.dim(&format!(" ({})", target.name())),
+            (Some(target), Value::Uuid(_)) => {
+                style.dim(&format!(" ({})", references.label(target.name(), value)))
+            }
             _ => String::new(),
         };
         out.push_str(&format!("{}: {value}{target}\n", column.name));
@@ -61,7 +70,7 @@ fn entries(tree: &VersionTree, prefix: &str, style: Style, out: &mut String) {
                 style.yellow(&child.meta.ecs_id.to_string())
             ));
             let deeper = format!("{below}{}", if last { "    " } else { "│   " });
-            entries(child, &deeper, style, out);
+            entries(child, &deeper, references, style, out);
         }
     }
 }

@@ -5,52 +5,58 @@
 
 pub mod cases;
 
+use assert_cmd::assert::Assert;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use verso::{RowMeta, Store, Uuid};
 use verso_suite::model::{ChatMessage, ChatThread, MessageRole};
 use verso_suite::{Backend, Harness};
 
-/// What one run of `verso` did.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
+/// The built `verso` binary, with none of the caller's settings that
+/// change what it does: no `VERSO_DATABASE_URL`, no pager, no forced
+/// colours.
+pub fn verso_command() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("verso").expect("the verso binary is built");
+    for variable in [
+        "VERSO_DATABASE_URL",
+        "VERSO_PAGER",
+        "PAGER",
+        "CLICOLOR_FORCE",
+        "NO_COLOR",
+        "CLICOLOR",
+    ] {
+        command.env_remove(variable);
+    }
+    command
 }
 
-impl Run {
-    /// The parsed standard output of a successful `--json` run.
-    pub fn json(&self) -> serde_json::Value {
-        assert_eq!(self.code, 0, "verso failed: {}", self.stderr);
-        serde_json::from_str(&self.stdout).expect("verso --json prints JSON")
+/// Runs `verso ARGS`; assert on the result with assert_cmd.
+pub fn verso(args: &[&str]) -> Assert {
+    verso_command().args(args).assert()
+}
+
+/// What a successful run printed.
+pub trait Printed {
+    /// The standard output of a successful run, as text.
+    fn text(self) -> String;
+    /// The standard output of a successful `--json` run, parsed.
+    fn json(self) -> serde_json::Value;
+}
+
+impl Printed for Assert {
+    fn text(self) -> String {
+        let output = self.success().get_output().clone();
+        String::from_utf8(output.stdout).expect("UTF-8 output")
     }
 
-    /// The standard output of a successful run.
-    pub fn ok(&self) -> &str {
-        assert_eq!(self.code, 0, "verso failed: {}", self.stderr);
-        &self.stdout
+    fn json(self) -> serde_json::Value {
+        serde_json::from_str(&self.text()).expect("verso --json prints JSON")
     }
 }
 
-/// Runs `verso ARGS`, without the caller's `VERSO_DATABASE_URL`.
-pub fn verso(args: &[&str]) -> Run {
-    verso_with_env(args, &[])
-}
-
-/// [`verso`] with extra environment variables.
-pub fn verso_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_verso"))
-        .args(args)
-        .env_remove("VERSO_DATABASE_URL")
-        .envs(env.iter().copied())
-        .output()
-        .expect("the verso binary runs");
-    Run {
-        code: output.status.code().expect("verso exits with a code"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 output"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 errors"),
-    }
+/// The standard error of a run, as text.
+pub fn stderr_of(run: &Assert) -> String {
+    String::from_utf8(run.get_output().stderr.clone()).expect("UTF-8 errors")
 }
 
 /// Renders Graphviz source to SVG with `dot -Tsvg`; the SVG, or a panic
@@ -141,10 +147,12 @@ impl History {
     }
 
     /// Runs `verso --db URL ARGS`.
-    pub fn verso(&self, args: &[&str]) -> Run {
-        let mut all = vec!["--db", self.url.as_str()];
-        all.extend_from_slice(args);
-        verso(&all)
+    pub fn verso(&self, args: &[&str]) -> Assert {
+        verso_command()
+            .arg("--db")
+            .arg(&self.url)
+            .args(args)
+            .assert()
     }
 
     /// Version `n` of the thread (0: v1 ... 3: the branch).
@@ -180,6 +188,8 @@ macro_rules! cli_cases {
             tree_exports_dot_that_graphviz_renders_and_mermaid,
             errors_name_the_problem_and_exit_with_1,
             usage_errors_exit_with_2,
+            short_ids_name_the_one_version_or_lineage_they_start,
+            limit_keeps_the_first_entries_of_log_lineages_and_tree,
         );
     };
     (@each $backend:expr; $($case:ident),* $(,)?) => {

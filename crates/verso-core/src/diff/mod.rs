@@ -13,7 +13,7 @@ use crate::value::Value;
 use std::collections::{HashMap, VecDeque};
 use uuid::Uuid;
 
-pub use text::{DiffLine, LineKind};
+pub use text::{DiffLine, LineKind, ReferenceNaming};
 
 /// What differs between two versions of one entity (see [`diff`]).
 #[derive(Debug, Clone, PartialEq)]

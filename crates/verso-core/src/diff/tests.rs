@@ -15,6 +15,7 @@ static USAGE_COLUMNS: [Column; 1] = [Column {
 static USAGE: EntityType = EntityType {
     name: "Usage",
     table: "usage",
+    origin: crate::Origin::UNKNOWN,
     columns: &USAGE_COLUMNS,
     children: &[],
     variants: &[],
@@ -33,6 +34,7 @@ static MESSAGE_CHILDREN: [ChildField; 1] = [ChildField {
 static MESSAGE: EntityType = EntityType {
     name: "Message",
     table: "message",
+    origin: crate::Origin::UNKNOWN,
     columns: &MESSAGE_COLUMNS,
     children: &MESSAGE_CHILDREN,
     variants: &[],
@@ -59,6 +61,7 @@ static THREAD_CHILDREN: [ChildField; 1] = [ChildField {
 static THREAD: EntityType = EntityType {
     name: "Thread",
     table: "thread",
+    origin: crate::Origin::UNKNOWN,
     columns: &THREAD_COLUMNS,
     children: &THREAD_CHILDREN,
     variants: &[],
@@ -316,4 +319,27 @@ fn long_values_are_shortened_inline() {
     let shown = format!("\"{}…", "x".repeat(38));
     assert!(text.contains(&shown), "{text}");
     assert!(!text.contains(&long));
+}
+
+#[test]
+fn lines_naming_names_each_reference_as_the_caller_says() {
+    let old = thread(1, "t", None, vec![]);
+    let new = thread(2, "t", Some(7), vec![]);
+    let diff = diff(&old, &new);
+    let seven = Uuid::from_u128(7);
+    let default: Vec<String> = diff.lines().into_iter().map(|l| l.text).collect();
+    assert_eq!(
+        default[1],
+        format!("~ pinned (reference to Message): null -> {seven}")
+    );
+    let named: Vec<String> = diff
+        .lines_naming(&|target, value| format!("Ref to {target} {value}"))
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    assert_eq!(
+        named[1],
+        format!("~ pinned (Ref to Message {seven}): null -> {seven}"),
+        "named after the new value"
+    );
 }

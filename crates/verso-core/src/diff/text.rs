@@ -3,7 +3,17 @@
 
 use super::{ChangedChild, ChildrenDiff, Diff, FieldChange, MovedChild, PlacedChild};
 use crate::tree::VersionTree;
+use crate::value::Value;
 use std::fmt;
+
+/// How [`Diff::lines_naming`] names a reference: from the referenced type
+/// and the value (the id), the words shown in parentheses after it.
+pub type ReferenceNaming<'a> = &'a dyn Fn(&'static str, &Value) -> String;
+
+/// What [`Diff::lines`] says of a reference: `reference to Target`.
+fn reference_to(target: &'static str, _: &Value) -> String {
+    format!("reference to {target}")
+}
 
 /// Longest value shown inline for an added or removed child.
 const INLINE_VALUE_CHARS: usize = 40;
@@ -42,14 +52,23 @@ impl Diff {
     /// The text form, line by line: a header naming both versions, then
     /// `~ field: old -> new` for each changed column and, per child field,
     /// `+` added, `-` removed, `>` moved and `~` changed children (each
-    /// changed child followed by its own diff).
+    /// changed child followed by its own diff). A reference, in a changed
+    /// column or a column of an added or removed child, is followed by
+    /// `(reference to Target)`.
     pub fn lines(&self) -> Vec<DiffLine> {
+        self.lines_naming(&reference_to)
+    }
+
+    /// [`lines`](Self::lines), with each reference followed by what
+    /// `naming` calls it (a tool that knows whether it pins a version or
+    /// follows a lineage can say so).
+    pub fn lines_naming(&self, naming: ReferenceNaming<'_>) -> Vec<DiffLine> {
         let mut lines = vec![DiffLine {
             depth: 0,
             kind: LineKind::Header,
             text: format!("{} {} -> {}", self.type_name, self.old, self.new),
         }];
-        self.body(1, &mut lines);
+        self.body(1, naming, &mut lines);
         lines
     }
 
@@ -82,30 +101,35 @@ impl Diff {
         }
     }
 
-    fn body(&self, depth: usize, lines: &mut Vec<DiffLine>) {
+    fn body(&self, depth: usize, naming: ReferenceNaming<'_>, lines: &mut Vec<DiffLine>) {
         let line = |depth, kind, text| DiffLine { depth, kind, text };
         for field in &self.fields {
-            lines.push(line(depth, LineKind::Field, field_text(field)));
+            lines.push(line(depth, LineKind::Field, field_text(field, naming)));
         }
         for children in &self.children {
             lines.push(line(depth, LineKind::Group, format!("{}:", children.field)));
-            children_lines(children, depth + 1, lines);
+            children_lines(children, depth + 1, naming, lines);
         }
     }
 }
 
-fn children_lines(children: &ChildrenDiff, depth: usize, lines: &mut Vec<DiffLine>) {
+fn children_lines(
+    children: &ChildrenDiff,
+    depth: usize,
+    naming: ReferenceNaming<'_>,
+    lines: &mut Vec<DiffLine>,
+) {
     let line = |kind, text| DiffLine { depth, kind, text };
     for PlacedChild { position, child } in &children.added {
         lines.push(line(
             LineKind::Added,
-            format!("+ [{position}] {}", inline(child)),
+            format!("+ [{position}] {}", inline(child, naming)),
         ));
     }
     for PlacedChild { position, child } in &children.removed {
         lines.push(line(
             LineKind::Removed,
-            format!("- [{position}] {}", inline(child)),
+            format!("- [{position}] {}", inline(child, naming)),
         ));
     }
     for moved in &children.moved {
@@ -139,29 +163,52 @@ fn children_lines(children: &ChildrenDiff, depth: usize, lines: &mut Vec<DiffLin
                 diff.type_name, diff.old, diff.new
             ),
         ));
-        diff.body(depth + 1, lines);
+        diff.body(depth + 1, naming, lines);
     }
 }
 
-fn field_text(change: &FieldChange) -> String {
+fn field_text(change: &FieldChange, naming: ReferenceNaming<'_>) -> String {
     match change.references {
-        Some(target) => format!(
-            "~ {} (reference to {target}): {} -> {}",
-            change.field, change.old, change.new
-        ),
+        Some(target) => {
+            // Named after the new value, or the old one when it was removed.
+            let value = match change.new {
+                Value::Null => &change.old,
+                _ => &change.new,
+            };
+            format!(
+                "~ {} ({}): {} -> {}",
+                change.field,
+                naming(target, value),
+                change.old,
+                change.new
+            )
+        }
         None => format!("~ {}: {} -> {}", change.field, change.old, change.new),
     }
 }
 
-/// `Type id  column: value, ...  (field: n, ...)`: a child on one line.
-fn inline(child: &VersionTree) -> String {
+/// `Type id  column: value, ...  (field: n, ...)`: a child on one line; a
+/// reference is followed by what `naming` calls it.
+fn inline(child: &VersionTree, naming: ReferenceNaming<'_>) -> String {
     let mut text = format!("{} {}", child.entity_type.name, child.meta.ecs_id);
     let columns: Vec<String> = child
         .entity_type
         .columns
         .iter()
         .zip(&child.values)
-        .map(|(column, value)| format!("{}: {}", column.name, shorten(&value.to_string())))
+        .map(|(column, value)| {
+            let shown = shorten(&value.to_string());
+            match (column.references, value) {
+                (Some(target), Value::Uuid(_)) => {
+                    format!(
+                        "{}: {shown} ({})",
+                        column.name,
+                        naming(target.name(), value)
+                    )
+                }
+                _ => format!("{}: {shown}", column.name),
+            }
+        })
         .collect();
     if !columns.is_empty() {
         text.push_str("  ");

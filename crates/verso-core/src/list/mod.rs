@@ -26,6 +26,12 @@ use uuid::Uuid;
 /// The table of child lists, as errors about them name it.
 pub const LISTS_TABLE_NAME: &str = "verso_lists";
 
+/// The table of the chunks below the lists' roots, as errors name it.
+pub const CHUNKS_TABLE_NAME: &str = "verso_chunks";
+
+/// The greatest height a stored list can have (see [`ChunkedList::read`]).
+const MAX_HEIGHT: usize = 64;
+
 /// One stored chunk of a list below its root (`verso_chunks`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkRow {
@@ -151,11 +157,23 @@ impl ChunkedList {
     /// Rebuilds the tree of a stored list from its row and its chunks, and
     /// returns the children in order with it.
     ///
-    /// Errors: a chunk missing from `chunks`, or of the wrong height, is a
-    /// [`Error::Decode`] naming the parent, the field and the chunk.
+    /// Errors: a chunk missing from `chunks`, of the wrong height, or whose
+    /// entries no longer hash to its id (a damaged row), or a list of an
+    /// impossible height, is an [`Error::Decode`] naming the parent, the
+    /// field and the chunk.
     pub fn read(list: &ListRow, chunks: &HashMap<Uuid, ChunkRow>) -> Result<(Vec<Uuid>, Self)> {
         let height = usize::try_from(list.height)
             .map_err(|_| broken(list, format!("list height {} is negative", list.height)))?;
+        // Every chunk but a level's last holds at least four entries, so
+        // each level is about a quarter of the one below and no list is
+        // higher than 64: a higher stored height is damage, refused before
+        // a level is allocated for it.
+        if height > MAX_HEIGHT {
+            return Err(broken(
+                list,
+                format!("list height {height} is above the highest possible, {MAX_HEIGHT}"),
+            ));
+        }
         let mut levels = vec![Level::default(); height];
         let mut sequence = list.entries.clone();
         for h in (0..height).rev() {
@@ -174,6 +192,18 @@ impl ChunkedList {
                         ),
                     ));
                 }
+                // Chunks are addressed by their content: entries that do not
+                // hash to the id were changed or cut after they were written.
+                if chunk_id(h, &chunk.entries) != *id {
+                    return Err(broken(
+                        list,
+                        format!(
+                            "chunk {id} of {CHUNKS_TABLE_NAME} is damaged: its {} entries \
+                             do not hash to its id",
+                            chunk.entries.len()
+                        ),
+                    ));
+                }
                 below.extend_from_slice(&chunk.entries);
                 ends.push(below.len());
             }
@@ -186,6 +216,23 @@ impl ChunkedList {
             levels,
         };
         Ok((sequence, shape))
+    }
+
+    /// [`read`](Self::read) for a list row read from storage, where an
+    /// empty list has no row: a stored row with no entries (its entries
+    /// removed) is an [`Error::Decode`] naming the parent and the field,
+    /// not an empty list.
+    pub fn read_stored(
+        list: &ListRow,
+        chunks: &HashMap<Uuid, ChunkRow>,
+    ) -> Result<(Vec<Uuid>, Self)> {
+        if list.entries.is_empty() {
+            return Err(broken(
+                list,
+                format!("the stored list row has no entries (an empty list is stored as no row in {LISTS_TABLE_NAME})"),
+            ));
+        }
+        Self::read(list, chunks)
     }
 
     /// Height of the root (0: the root holds the children).

@@ -43,6 +43,7 @@ pub async fn setup() -> Option<TestDb> {
         Err(Error::Database {
             kind: DbErrorKind::ConnectionLost,
             message,
+            ..
         }) => {
             if std::env::var("VERSO_REQUIRE_POSTGRES").as_deref() == Ok("1") {
                 panic!("PostgreSQL required (VERSO_REQUIRE_POSTGRES=1) but not reachable at {url}: {message}");
@@ -121,6 +122,7 @@ impl Drop for TestDb {
 pub static THREAD: EntityType = EntityType {
     name: "Thread",
     table: "threads",
+    origin: verso_core::Origin::UNKNOWN,
     columns: &[Column {
         name: "title",
         ty: ColumnType::Text,
@@ -139,6 +141,7 @@ pub static THREAD: EntityType = EntityType {
 pub static MESSAGE: EntityType = EntityType {
     name: "Message",
     table: "messages",
+    origin: verso_core::Origin::UNKNOWN,
     columns: &[
         Column {
             name: "body",

@@ -408,7 +408,7 @@ mod shapes {
     pub mod required {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "edge_person")]
+        #[verso(name = "Person", table = "edge_person")]
         pub struct Person {
             pub meta: Meta,
             pub name: String,
@@ -420,7 +420,7 @@ mod shapes {
     pub mod optional {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "edge_person")]
+        #[verso(name = "Person", table = "edge_person")]
         pub struct Person {
             pub meta: Meta,
             pub name: String,
@@ -432,7 +432,7 @@ mod shapes {
     pub mod dropped {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "edge_person")]
+        #[verso(name = "Person", table = "edge_person")]
         pub struct Person {
             pub meta: Meta,
             pub name: String,
@@ -444,7 +444,7 @@ mod shapes {
         use super::*;
         use crate::model::Leaf;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "edge_crate")]
+        #[verso(name = "Crate", table = "edge_crate")]
         pub struct Crate {
             pub meta: Meta,
             #[verso(child)]
@@ -456,7 +456,7 @@ mod shapes {
         use super::*;
         use crate::model::Leaf;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "edge_crate")]
+        #[verso(name = "Crate", table = "edge_crate")]
         pub struct Crate {
             pub meta: Meta,
             #[verso(child)]
@@ -468,7 +468,7 @@ mod shapes {
         use super::*;
         use crate::model::Leaf;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "edge_crate")]
+        #[verso(name = "Crate", table = "edge_crate")]
         pub struct Crate {
             pub meta: Meta,
             #[verso(child)]
@@ -1126,7 +1126,7 @@ mod kinds {
     pub mod both {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "edge_kind")]
+        #[verso(name = "Kind", table = "edge_kind")]
         pub enum Kind {
             Alpha(Alpha),
             Beta(Beta),
@@ -1136,7 +1136,7 @@ mod kinds {
     pub mod alpha_only {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "edge_kind")]
+        #[verso(name = "Kind", table = "edge_kind")]
         pub enum Kind {
             Alpha(Alpha),
         }
@@ -1170,7 +1170,10 @@ mod long_names {
     pub mod text {
         use verso::{Entity, Meta};
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "conversation_summary_records_of_the_assistant_for_each_customer_account")]
+        #[verso(
+            name = "Summary",
+            table = "conversation_summary_records_of_the_assistant_for_each_customer_account"
+        )]
         pub struct Summary {
             pub meta: Meta,
             pub body: String,
@@ -1180,7 +1183,10 @@ mod long_names {
     pub mod number {
         use verso::{Entity, Meta};
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "conversation_summary_records_of_the_assistant_for_each_customer_account")]
+        #[verso(
+            name = "Summary",
+            table = "conversation_summary_records_of_the_assistant_for_each_customer_account"
+        )]
         pub struct Summary {
             pub meta: Meta,
             pub body: i64,

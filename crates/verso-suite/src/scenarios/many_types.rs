@@ -11,6 +11,7 @@ fn types(count: usize) -> Vec<&'static EntityType> {
             let ty = EntityType {
                 name: Box::leak(format!("ManyTypes{i}").into_boxed_str()),
                 table: Box::leak(format!("many_types_{i}").into_boxed_str()),
+                origin: verso::Origin::UNKNOWN,
                 columns: &[],
                 children: &[],
                 variants: &[],

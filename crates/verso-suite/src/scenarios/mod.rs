@@ -9,6 +9,7 @@ mod history_edge_cases;
 mod many_types;
 mod relationships;
 mod schema;
+mod type_identity;
 
 pub use self::cancellation::*;
 pub use self::core::*;
@@ -18,6 +19,7 @@ pub use self::history_edge_cases::*;
 pub use self::many_types::*;
 pub use self::relationships::*;
 pub use self::schema::*;
+pub use self::type_identity::*;
 
 /// Runs `work` and returns what it cost in statements and rows.
 #[macro_export]

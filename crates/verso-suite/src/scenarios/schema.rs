@@ -9,7 +9,7 @@ mod shapes {
     pub mod v1 {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "profile")]
+        #[verso(name = "Profile", table = "profile")]
         pub struct Profile {
             pub meta: Meta,
             pub name: String,
@@ -20,7 +20,7 @@ mod shapes {
     pub mod v2 {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "profile")]
+        #[verso(name = "Profile", table = "profile")]
         pub struct Profile {
             pub meta: Meta,
             pub name: String,
@@ -32,7 +32,7 @@ mod shapes {
     pub mod required {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "profile")]
+        #[verso(name = "Profile", table = "profile")]
         pub struct Profile {
             pub meta: Meta,
             pub name: String,
@@ -44,7 +44,7 @@ mod shapes {
     pub mod retyped {
         use super::*;
         #[derive(Clone, Debug, PartialEq, Entity)]
-        #[verso(table = "profile")]
+        #[verso(name = "Profile", table = "profile")]
         pub struct Profile {
             pub meta: Meta,
             pub name: i64,
@@ -53,7 +53,7 @@ mod shapes {
 
     /// Another type claiming the same table.
     #[derive(Clone, Debug, PartialEq, Entity)]
-    #[verso(table = "profile")]
+    #[verso(name = "Account", table = "profile")]
     pub struct Account {
         pub meta: Meta,
         pub name: String,
