@@ -63,7 +63,7 @@ mod tests {
     fn a_file_that_is_not_a_database_is_no_lost_connection_and_not_retryable() {
         let path = std::env::temp_dir().join(format!("verso-not-a-db-{}.db", uuid::Uuid::new_v4()));
         std::fs::write(&path, vec![b'x'; 8192]).unwrap();
-        let error = crate::connect::open_file(&path).unwrap_err();
+        let error = crate::connect::open_file(&path, &Default::default()).unwrap_err();
         let _ = std::fs::remove_file(&path);
         assert!(
             matches!(

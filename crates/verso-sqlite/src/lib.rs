@@ -3,11 +3,14 @@
 //! rusqlite was chosen over sqlx's SQLite driver by measurement: sqlx runs
 //! every SQLite connection on a worker thread and pays a channel round trip
 //! (about 40 µs) per statement, rusqlite calls SQLite directly (under 1 µs).
-//! The driver keeps one connection behind a mutex and runs each whole
-//! commit or load on tokio's blocking pool, so async callers never block.
+//! The driver writes through one connection behind a mutex and reads
+//! through a few more (WAL mode lets readers run beside the writer and
+//! each other, see [`SqliteOptions::readers`]); each whole commit or load
+//! runs on tokio's blocking pool, so async callers never block.
 //!
 //! Files are opened in WAL mode with `synchronous=NORMAL` and a busy
-//! timeout; write transactions start with `BEGIN IMMEDIATE`.
+//! timeout (both settable, [`SqliteOptions`]); write transactions start
+//! with `BEGIN IMMEDIATE`.
 
 #![warn(missing_docs)]
 
@@ -21,14 +24,18 @@ mod encode;
 mod ensure;
 mod error;
 mod load;
+mod options;
 #[cfg(test)]
 mod query_plans;
 mod sql;
 mod upgrade;
 
+pub use options::{SqliteOptions, Synchronous};
+
 use async_trait::async_trait;
 use rusqlite::Connection;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 use verso_core::{
@@ -47,13 +54,32 @@ use verso_core::{
 /// ```
 pub struct SqliteDriver {
     connection: Arc<Mutex<Connection>>,
+    /// Connections for reads; empty when reads go through `connection`
+    /// (an in-memory database, a read-only open, or `readers(0)`).
+    readers: Arc<Vec<Mutex<Connection>>>,
+    /// Which reader a read waits for when all are busy (round robin).
+    next_reader: Arc<AtomicUsize>,
     instrument: Arc<Instrument>,
 }
 
 impl SqliteDriver {
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`, with the
+    /// default [`SqliteOptions`].
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        Ok(Self::wrap(connect::open_file(path.as_ref())?))
+        Self::open_with(path, &SqliteOptions::default())
+    }
+
+    /// Opens (creating if needed) the database file at `path` as `options`
+    /// say: readers beside the writer, busy timeout, `synchronous`,
+    /// statement cache.
+    pub fn open_with(path: impl AsRef<std::path::Path>, options: &SqliteOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let mut driver = Self::wrap(connect::open_file(path, options)?);
+        let readers = (0..options.readers)
+            .map(|_| connect::open_reader(path, options).map(Mutex::new))
+            .collect::<Result<Vec<_>>>()?;
+        driver.readers = Arc::new(readers);
+        Ok(driver)
     }
 
     /// Opens the existing database file at `path` for reading only: the
@@ -71,8 +97,39 @@ impl SqliteDriver {
     fn wrap(connection: Connection) -> Self {
         SqliteDriver {
             connection: Arc::new(Mutex::new(connection)),
+            readers: Arc::new(Vec::new()),
+            next_reader: Arc::new(AtomicUsize::new(0)),
             instrument: Arc::new(Instrument::default()),
         }
+    }
+
+    /// Runs the read-only `job` on a free reading connection (the first
+    /// one not in use, else waiting for one), or on the writing connection
+    /// when there are none; like [`with_connection`](Self::with_connection)
+    /// otherwise.
+    async fn with_reader<T, F>(&self, job: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &Instrument) -> Result<T> + Send + 'static,
+    {
+        if self.readers.is_empty() {
+            return self.with_connection(job).await;
+        }
+        let readers = Arc::clone(&self.readers);
+        let next = self.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
+        let instrument = Arc::clone(&self.instrument);
+        off_the_runtime(move || {
+            let free = readers.iter().find_map(|reader| reader.try_lock().ok());
+            let mut connection = match free {
+                Some(connection) => connection,
+                None => {
+                    // All busy: wait for one, spreading the waiters.
+                    readers[next].lock().unwrap_or_else(|p| p.into_inner())
+                }
+            };
+            job(&mut connection, &instrument)
+        })
+        .await
     }
 
     /// Runs `job` with the connection without stalling other tasks: in place
@@ -86,19 +143,31 @@ impl SqliteDriver {
     {
         let connection = Arc::clone(&self.connection);
         let instrument = Arc::clone(&self.instrument);
-        let run = move || {
+        off_the_runtime(move || {
             let mut connection = connection.lock().unwrap_or_else(|p| p.into_inner());
             job(&mut connection, &instrument)
-        };
-        let multi_threaded = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if multi_threaded {
-            tokio::task::block_in_place(run)
-        } else {
-            tokio::task::spawn_blocking(run)
-                .await
-                .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e.to_string()))?
-        }
+        })
+        .await
+    }
+}
+
+/// Runs the blocking `run` without stalling other tasks: in place on a
+/// multi-threaded runtime (tokio moves the worker's other tasks away), on
+/// the blocking pool otherwise. The hop to the blocking pool costs tens of
+/// microseconds, as much as a whole small load.
+async fn off_the_runtime<T, F>(run: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    let multi_threaded = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_threaded {
+        tokio::task::block_in_place(run)
+    } else {
+        tokio::task::spawn_blocking(run)
+            .await
+            .map_err(|e| Error::database(verso_core::DbErrorKind::Other, e.to_string()))?
     }
 }
 
@@ -131,7 +200,7 @@ impl Driver for SqliteDriver {
 
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
         let request = request.clone();
-        self.with_connection(move |conn, instrument| load::load(conn, instrument, &request))
+        self.with_reader(move |conn, instrument| load::load(conn, instrument, &request))
             .await
     }
 
@@ -141,7 +210,7 @@ impl Driver for SqliteDriver {
         query: &VersionQuery,
     ) -> Result<Vec<RowMeta>> {
         let query = query.clone();
-        self.with_connection(move |conn, instrument| {
+        self.with_reader(move |conn, instrument| {
             load::select_versions(conn, instrument, ty, &query)
         })
         .await
@@ -149,7 +218,7 @@ impl Driver for SqliteDriver {
 
     async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>> {
         let lookup = lookup.clone();
-        self.with_connection(move |conn, instrument| load::lookup(conn, instrument, ty, &lookup))
+        self.with_reader(move |conn, instrument| load::lookup(conn, instrument, ty, &lookup))
             .await
     }
 
@@ -159,7 +228,7 @@ impl Driver for SqliteDriver {
         lineage_id: Uuid,
         field: &'static str,
     ) -> Result<Vec<GainedChild>> {
-        self.with_connection(move |conn, instrument| {
+        self.with_reader(move |conn, instrument| {
             load::gained_children(conn, instrument, ty, lineage_id, field)
         })
         .await
@@ -170,34 +239,32 @@ impl Driver for SqliteDriver {
     }
 
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {
-        self.with_connection(move |conn, instrument| {
+        self.with_reader(move |conn, instrument| {
             load::find_type(conn, instrument, "ecs_id", ecs_id)
         })
         .await
     }
 
     async fn find_lineage_type(&self, lineage_id: Uuid) -> Result<Option<String>> {
-        self.with_connection(move |conn, instrument| {
+        self.with_reader(move |conn, instrument| {
             load::find_type(conn, instrument, "lineage_id", lineage_id)
         })
         .await
     }
 
     async fn catalog(&self) -> Result<Option<Vec<CatalogEntry>>> {
-        self.with_connection(|conn, instrument| census::catalog(conn, instrument))
+        self.with_reader(|conn, instrument| census::catalog(conn, instrument))
             .await
     }
 
     async fn count_versions(&self, types: &[&'static EntityType]) -> Result<Vec<TypeCounts>> {
         let types = types.to_vec();
-        self.with_connection(move |conn, instrument| {
-            census::count_versions(conn, instrument, &types)
-        })
-        .await
+        self.with_reader(move |conn, instrument| census::count_versions(conn, instrument, &types))
+            .await
     }
 
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
-        self.with_connection(move |conn, instrument| census::lineages(conn, instrument, ty))
+        self.with_reader(move |conn, instrument| census::lineages(conn, instrument, ty))
             .await
     }
 
@@ -208,7 +275,7 @@ impl Driver for SqliteDriver {
         limit: usize,
     ) -> Result<Vec<verso_core::PrefixMatch>> {
         let (types, prefix) = (types.to_vec(), *prefix);
-        self.with_connection(move |conn, instrument| {
+        self.with_reader(move |conn, instrument| {
             census::find_prefix(conn, instrument, &types, &prefix, limit)
         })
         .await
@@ -257,5 +324,50 @@ pub mod fuzzing {
     /// (a JSON array of UUID texts), as the walk of a load does.
     pub fn decode_entries(text: &str) -> Result<Vec<Uuid>> {
         crate::load::id_list(verso_sql::storage::LISTS_TABLE, Uuid::nil(), text)
+    }
+}
+
+#[cfg(test)]
+mod reader_tests {
+    use super::*;
+
+    fn temp_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("verso-readers-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn reads_run_while_the_writing_connection_is_busy() {
+        let dir = temp_dir();
+        let driver = SqliteDriver::open(dir.join("db.sqlite")).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        // The writer's connection is held (as by a long commit) ...
+        let held = driver.connection.lock().unwrap();
+        // ... and a read still answers, from a reader.
+        let catalog = runtime.block_on(driver.catalog());
+        drop(held);
+        assert!(catalog.unwrap().is_none(), "a new database has no catalog");
+
+        let only_writer =
+            SqliteDriver::open_with(dir.join("db.sqlite"), &SqliteOptions::new().readers(0))
+                .unwrap();
+        assert!(only_writer.readers.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_reader_refuses_to_write() {
+        let dir = temp_dir();
+        let driver = SqliteDriver::open(dir.join("db.sqlite")).unwrap();
+        let reader = driver.readers[0].lock().unwrap();
+        let error = reader
+            .execute_batch("CREATE TABLE t (x INTEGER)")
+            .unwrap_err();
+        assert!(error.to_string().contains("readonly"), "{error}");
+        drop(reader);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -70,7 +70,7 @@ pub mod drivers {
     #[cfg(feature = "postgres")]
     pub use verso_postgres::{PostgresDriver, PostgresOptions};
     #[cfg(feature = "sqlite")]
-    pub use verso_sqlite::SqliteDriver;
+    pub use verso_sqlite::{SqliteDriver, SqliteOptions, Synchronous};
 }
 
 /// The README's examples, compiled and run as doctests.
