@@ -383,6 +383,15 @@ pub trait Driver: Send + Sync + 'static {
     /// Stores a whole commit in one transaction; returns the row id of every
     /// inserted version.
     async fn commit(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>>;
+    /// Waits until every commit this driver started has finished, even one
+    /// whose caller dropped its future (a driver may finish such a commit
+    /// without its caller: SQLite's runs to its end on the blocking pool).
+    /// The store calls it before it looks up what an interrupted commit
+    /// stored, so that the answer is final. Drivers whose commits stop with
+    /// their futures keep the default, which returns at once.
+    async fn wait_for_abandoned_commits(&self) -> Result<()> {
+        Ok(())
+    }
     /// Loads the roots and everything below them.
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows>;
     /// Metadata of the versions of `ty` a query selects, oldest first

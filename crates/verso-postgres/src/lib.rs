@@ -61,6 +61,8 @@ pub use options::PostgresOptions;
 use async_trait::async_trait;
 use sqlx::PgPool;
 use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::RwLock;
 use uuid::Uuid;
 use verso_core::{
     CatalogEntry, CommitPlan, Driver, EntityType, GainedChild, Instrument, LineageSummary,
@@ -74,7 +76,10 @@ use verso_core::{
 /// deadlocks (40001, 40P01), lost or impossible connections, and the rest.
 pub struct PostgresDriver {
     pool: PgPool,
-    instrument: Instrument,
+    instrument: Arc<Instrument>,
+    /// Held (shared) by every commit while it runs, taken (exclusively) by
+    /// [`Driver::wait_for_abandoned_commits`].
+    commits_running: Arc<RwLock<()>>,
 }
 
 impl PostgresDriver {
@@ -99,7 +104,7 @@ impl PostgresDriver {
     pub async fn connect_with(options: &PostgresOptions) -> Result<Self> {
         let instrument = Instrument::default();
         let pool = connect::open_pool(options, &instrument).await?;
-        Ok(PostgresDriver { pool, instrument })
+        Ok(Self::on(pool, instrument))
     }
 
     /// Uses an existing pool, configured by the caller: its connections'
@@ -110,9 +115,14 @@ impl PostgresDriver {
     /// pool is usually built for, and use [`pool`](Self::pool) for the
     /// application's own statements.
     pub fn from_pool(pool: PgPool) -> Self {
+        Self::on(pool, Instrument::default())
+    }
+
+    fn on(pool: PgPool, instrument: Instrument) -> Self {
         PostgresDriver {
             pool,
-            instrument: Instrument::default(),
+            instrument: Arc::new(instrument),
+            commits_running: Arc::new(RwLock::new(())),
         }
     }
 
@@ -141,7 +151,25 @@ impl Driver for PostgresDriver {
             return Ok(HashMap::new());
         }
         let inserts = commit::prepare(plan)?;
-        commit::run(&self.pool, &self.instrument, inserts).await
+        // The transaction runs in a task of its own, so that a caller who
+        // drops this future does not cut it off between sending `COMMIT`
+        // and reading the answer: it ends, committed or rolled back, and
+        // `wait_for_abandoned_commits` can wait for it.
+        let running = Arc::clone(&self.commits_running).read_owned().await;
+        let (pool, instrument) = (self.pool.clone(), Arc::clone(&self.instrument));
+        let task = tokio::spawn(async move {
+            let outcome = commit::run(&pool, &instrument, inserts).await;
+            drop(running);
+            outcome
+        });
+        task.await.map_err(|e| {
+            verso_core::Error::database(verso_core::DbErrorKind::Other, e.to_string())
+        })?
+    }
+
+    async fn wait_for_abandoned_commits(&self) -> Result<()> {
+        drop(self.commits_running.write().await);
+        Ok(())
     }
 
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {

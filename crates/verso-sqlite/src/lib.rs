@@ -198,6 +198,12 @@ impl Driver for SqliteDriver {
             .await
     }
 
+    async fn wait_for_abandoned_commits(&self) -> Result<()> {
+        // A commit holds the writing connection until it ends: taking it
+        // waits for one whose caller is gone.
+        self.with_connection(|_, _| Ok(())).await
+    }
+
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
         let request = request.clone();
         self.with_reader(move |conn, instrument| load::load(conn, instrument, &request))

@@ -127,6 +127,10 @@ impl Driver for SharedGate {
         }
     }
 
+    async fn wait_for_abandoned_commits(&self) -> Result<()> {
+        driver(self).wait_for_abandoned_commits().await
+    }
+
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
         driver(self).load(request).await
     }

@@ -185,6 +185,9 @@ impl Store {
         if unsettled.is_empty() {
             return Ok(planned);
         }
+        // A commit whose caller left may still be running: its outcome is
+        // final once it ends.
+        self.driver.wait_for_abandoned_commits().await?;
         let mut landed = HashMap::new();
         self.find_versions(unsettled, &mut landed).await?;
         // A commit that finished between two of those lookups is found in

@@ -113,6 +113,12 @@ impl Driver for Traced {
             .await
     }
 
+    async fn wait_for_abandoned_commits(&self) -> Result<()> {
+        let span = span!(self, "wait_for_abandoned_commits");
+        self.traced(span, self.inner.wait_for_abandoned_commits(), |_| 0)
+            .await
+    }
+
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
         let span = span!(
             self,
