@@ -347,6 +347,7 @@ pub enum Lookup {
 
 /// What [`Driver::upgrade`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UpgradeReport {
     /// Whether the database was in the earlier layout (`false`: nothing to do).
     pub upgraded: bool,

@@ -194,18 +194,24 @@ impl Error {
         }
     }
 
+    /// The class of a [`Database`](Error::Database) error; `None` for every
+    /// other error.
+    pub fn database_kind(&self) -> Option<DbErrorKind> {
+        match self {
+            Error::Database { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
     /// Whether retrying the same operation may succeed: true exactly for a
     /// lock held too long ([`DbErrorKind::Busy`]), a serialization failure
     /// or deadlock, and a lost connection.
     pub fn is_retryable(&self) -> bool {
         matches!(
-            self,
-            Error::Database {
-                kind: DbErrorKind::Busy
-                    | DbErrorKind::SerializationFailure
-                    | DbErrorKind::ConnectionLost,
-                ..
-            }
+            self.database_kind(),
+            Some(
+                DbErrorKind::Busy | DbErrorKind::SerializationFailure | DbErrorKind::ConnectionLost
+            )
         )
     }
 

@@ -32,6 +32,7 @@ use uuid::Uuid;
 /// assert_eq!(heads, vec![3, 4]);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LineageTree {
     /// The entity type of the lineage.
     pub type_name: String,
@@ -43,6 +44,7 @@ pub struct LineageTree {
 
 /// One version in a [`LineageTree`].
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LineageNode {
     /// The version's metadata.
     pub version: RowMeta,

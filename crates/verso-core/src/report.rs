@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 /// The versions a commit created. Empty when nothing changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CommitReport {
     /// Entities stored for the first time.
     pub created: Vec<Created>,
@@ -20,6 +21,7 @@ impl CommitReport {
 
 /// An entity stored for the first time.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Created {
     /// Entity type name.
     pub type_name: &'static str,
@@ -31,6 +33,7 @@ pub struct Created {
 
 /// An entity forked into a new version.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Forked {
     /// Entity type name.
     pub type_name: &'static str,

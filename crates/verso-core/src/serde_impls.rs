@@ -10,19 +10,15 @@
 //!   ([`Meta::ecs_id`]) and edit the loaded copy.
 //! - [`Value`] serializes as plain JSON (text as a string, a UUID or a
 //!   timestamp as its text, JSON as itself).
-//! - [`CommitReport`], [`VersionTree`], [`Diff`] and its parts,
-//!   [`DiffLine`], [`LineageTree`] and [`UpgradeReport`] serialize (they
+//! - [`VersionTree`] serializes as `{type, meta, fields, children}`.
+//!   `CommitReport`, `Diff` and its parts, `DiffLine`, `LineageTree` and
+//!   `UpgradeReport` derive `Serialize` (where they are declared). They
 //!   name types by their stored name, which only a store can turn back
-//!   into a type).
+//!   into a type, so they do not deserialize.
 
-use crate::diff::{
-    ChangedChild, ChildrenDiff, Diff, DiffLine, FieldChange, MovedChild, PlacedChild,
-};
-use crate::driver::{RowMeta, UpgradeReport};
-use crate::lineage_tree::{LineageNode, LineageTree};
+use crate::driver::RowMeta;
 use crate::meta::Meta;
 use crate::reference::{LineageRef, Ref};
-use crate::report::{CommitReport, Created, Forked};
 use crate::tree::VersionTree;
 use crate::value::Value;
 use chrono::{DateTime, Utc};
@@ -165,49 +161,6 @@ impl Serialize for VersionTree {
         tree.serialize_field("fields", &Fields(self))?;
         tree.serialize_field("children", &Children(self))?;
         tree.end()
-    }
-}
-
-/// Writes `Serialize` for a struct as a JSON object of the listed fields.
-macro_rules! serialize_fields {
-    ($($ty:ident { $($field:ident),* $(,)? })*) => {
-        $(
-            impl Serialize for $ty {
-                fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    let fields = [$(stringify!($field)),*].len();
-                    let mut out = serializer.serialize_struct(stringify!($ty), fields)?;
-                    $(out.serialize_field(stringify!($field), &self.$field)?;)*
-                    out.end()
-                }
-            }
-        )*
-    };
-}
-
-serialize_fields! {
-    CommitReport { created, forked }
-    Created { type_name, lineage_id, ecs_id }
-    Forked { type_name, lineage_id, from, to }
-    Diff { type_name, lineage_id, old, new, fields, children }
-    FieldChange { field, old, new, references }
-    ChildrenDiff { field, added, removed, moved, changed }
-    PlacedChild { position, child }
-    MovedChild { type_name, lineage_id, ecs_id, from, to }
-    ChangedChild { from, to, diff }
-    LineageTree { type_name, lineage_id, versions }
-    LineageNode { version, parent, children }
-    UpgradeReport { upgraded, links_read, versions, lists, chunks }
-}
-
-impl Serialize for DiffLine {
-    /// `{"depth", "kind", "text"}`, the kind in snake_case (`"added"`).
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let kind = format!("{:?}", self.kind).to_lowercase();
-        let mut line = serializer.serialize_struct("DiffLine", 3)?;
-        line.serialize_field("depth", &self.depth)?;
-        line.serialize_field("kind", &kind)?;
-        line.serialize_field("text", &self.text)?;
-        line.end()
     }
 }
 

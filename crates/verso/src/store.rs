@@ -161,7 +161,8 @@ impl Store {
                 Err(error) => error,
             };
             let planned = in_flight.abandon();
-            if is_unique_violation(&error) && planned.replays_interrupted() && !replayed_once {
+            let collided = error.database_kind() == Some(DbErrorKind::UniqueViolation);
+            if collided && planned.replays_interrupted() && !replayed_once {
                 // An interrupted commit of these versions landed meanwhile:
                 // settle the tree again, then commit what is left.
                 replayed_once = true;
@@ -235,13 +236,7 @@ impl Store {
     /// a copy of a never-stored entity that was committed elsewhere first.
     /// Finds which one, so the error names its type and id.
     async fn explain_commit_failure(&self, plan: &CommitPlan, error: Error) -> Error {
-        if !matches!(
-            error,
-            Error::Database {
-                kind: DbErrorKind::UniqueViolation,
-                ..
-            }
-        ) {
+        if error.database_kind() != Some(DbErrorKind::UniqueViolation) {
             return error;
         }
         for batch in &plan.batches {
@@ -325,23 +320,7 @@ fn root_type<N: Node>(in_flight: &InFlight<'_, N>) -> &'static EntityType {
 /// Whether a failed commit may have landed all the same: its connection
 /// was lost while it ran, perhaps after the server committed.
 fn outcome_unknown(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::Database {
-            kind: DbErrorKind::ConnectionLost,
-            ..
-        }
-    )
-}
-
-fn is_unique_violation(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::Database {
-            kind: DbErrorKind::UniqueViolation,
-            ..
-        }
-    )
+    error.database_kind() == Some(DbErrorKind::ConnectionLost)
 }
 
 fn type_key(ty: &'static EntityType) -> usize {
@@ -423,11 +402,5 @@ fn check_names(ty: &EntityType) -> Result<()> {
 
 /// Whether `outcome` failed on a table that is gone.
 pub(crate) fn is_missing_table<T>(outcome: &Result<T>) -> bool {
-    matches!(
-        outcome,
-        Err(Error::Database {
-            kind: DbErrorKind::MissingTable,
-            ..
-        })
-    )
+    matches!(outcome, Err(e) if e.database_kind() == Some(DbErrorKind::MissingTable))
 }

@@ -102,11 +102,10 @@ impl Driver for Traced {
     }
 
     async fn commit(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>> {
-        let root = plan.batches.last().map_or("", |b| b.entity_type.name);
         let span = span!(
             self,
             "commit",
-            root_type = root,
+            tables = plan.batches.len(),
             versions = plan.version_count(),
         );
         self.traced(span, self.inner.commit(plan), |_| plan.row_count())

@@ -107,7 +107,7 @@ fn traced_run(url: &'static str) -> Spans {
 fn spans_describe_each_call(url: &'static str) {
     let spans = traced_run(url);
     let commit = &spans.named("commit")[0];
-    assert_eq!(commit.fields["root_type"], "Notebook");
+    assert_eq!(commit.fields["tables"], "2", "notebook and note");
     assert_eq!(commit.fields["versions"], "4");
     assert!(
         commit.fields["rows"].parse::<u64>().unwrap() >= 4,

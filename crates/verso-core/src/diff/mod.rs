@@ -17,6 +17,7 @@ pub use text::{DiffLine, LineKind, ReferenceNaming};
 
 /// What differs between two versions of one entity (see [`diff`]).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Diff {
     /// The entity type.
     pub type_name: &'static str,
@@ -34,6 +35,7 @@ pub struct Diff {
 
 /// One column whose value differs.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct FieldChange {
     /// Column (field) name.
     pub field: &'static str,
@@ -48,6 +50,7 @@ pub struct FieldChange {
 
 /// How the children of one child field differ.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ChildrenDiff {
     /// The child field.
     pub field: &'static str,
@@ -67,6 +70,7 @@ pub struct ChildrenDiff {
 
 /// A child added or removed, at its position in the list that holds it.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PlacedChild {
     /// Position in the child list, from 0.
     pub position: usize,
@@ -76,6 +80,7 @@ pub struct PlacedChild {
 
 /// A child whose place in the order changed.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MovedChild {
     /// The child's type.
     pub type_name: &'static str,
@@ -91,6 +96,7 @@ pub struct MovedChild {
 
 /// A child held by both sides, in two different versions.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ChangedChild {
     /// Position in the old list.
     pub from: usize,

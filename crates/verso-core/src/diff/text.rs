@@ -20,6 +20,8 @@ const INLINE_VALUE_CHARS: usize = 40;
 
 /// What a [`DiffLine`] says, for colouring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum LineKind {
     /// The two versions compared.
     Header,
@@ -39,6 +41,7 @@ pub enum LineKind {
 
 /// One line of a diff's text form.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DiffLine {
     /// Nesting level; each level is indented by two spaces.
     pub depth: usize,
