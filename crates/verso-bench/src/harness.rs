@@ -199,6 +199,26 @@ impl Site {
         })
     }
 
+    /// The SQLite file of this site (`None` on PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match &self.place {
+            #[cfg(feature = "sqlite")]
+            Place::File { path, .. } => Some(path),
+            #[cfg(feature = "postgres")]
+            Place::Schema { .. } => None,
+        }
+    }
+
+    /// The PostgreSQL URL and schema of this site (`None` on SQLite).
+    pub fn postgres_schema(&self) -> Option<(&str, &str)> {
+        match &self.place {
+            #[cfg(feature = "sqlite")]
+            Place::File { .. } => None,
+            #[cfg(feature = "postgres")]
+            Place::Schema { url, schema } => Some((url, schema)),
+        }
+    }
+
     /// A hand-written baseline on this database, through the backend's
     /// driver crate.
     pub async fn baseline(&self) -> Result<AnyBaseline, Error> {

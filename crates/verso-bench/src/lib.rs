@@ -6,7 +6,8 @@
 //! thread of N, load it) and `benches/growth.rs` (a thread grown turn by
 //! turn, lookups on long lineages, one large ingest); run both with
 //! `cargo bench -p verso-bench`; `benches/sqlite_batches.rs` compares
-//! SQLite's batch insert forms. See `docs/performance.md`.
+//! SQLite's batch insert forms; `benches/query.rs` a filtered, ordered,
+//! limited query over the newest versions of up to 100,000 lineages. See `docs/performance.md`.
 //!
 //! Each backend is a feature (`sqlite`, `postgres`, both by default); the
 //! bench binaries need at least one.
@@ -22,4 +23,5 @@ pub mod measure;
 pub mod model;
 pub mod pending;
 pub mod plain;
+pub mod query;
 pub mod report;

@@ -3,11 +3,12 @@
 
 use crate::attrs::{self, FieldRole};
 use crate::container;
+use crate::field_handles::{field_handles, Handle};
 use crate::impls::{entity_impl, node_impl, NodeBodies};
 use proc_macro2::{Literal, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{DataStruct, DeriveInput, Fields, Ident, LitStr, Type};
+use syn::{DataStruct, DeriveInput, Fields, Ident, LitStr, Type, Visibility};
 
 /// Column names taken by the version metadata in every entity table.
 const RESERVED_COLUMNS: &[&str] = &["id", "ecs_id", "lineage_id", "parent_id", "created_at"];
@@ -30,6 +31,7 @@ struct ChildField<'a> {
 /// The struct, checked and sorted into the parts generated code needs.
 struct Model<'a> {
     ident: &'a Ident,
+    vis: &'a Visibility,
     type_name: LitStr,
     table: LitStr,
     /// A `verso::Origin` expression.
@@ -152,6 +154,7 @@ impl<'a> Model<'a> {
         let names = container.entity_names(ident);
         Ok(Model {
             ident,
+            vis: &input.vis,
             type_name: names.type_name,
             table: names.table,
             origin: names.origin,
@@ -166,10 +169,43 @@ impl<'a> Model<'a> {
     fn generate(&self) -> TokenStream {
         let node = self.node_impl();
         let entity = self.entity_impl();
+        let handles = self.field_handles();
         quote! {
             #node
             #entity
+            #handles
         }
+    }
+
+    /// `Name::FIELDS`: a handle per column (JSON columns included) and
+    /// per child field, in declaration order.
+    fn field_handles(&self) -> TokenStream {
+        let handles: Vec<Handle<'_>> = self
+            .order
+            .iter()
+            .filter_map(|slot| match *slot {
+                Slot::Meta => None,
+                Slot::Column(index) => {
+                    let column = &self.columns[index];
+                    Some(Handle {
+                        ident: column.ident,
+                        name: &column.name,
+                        ty: &column.ty,
+                        child: false,
+                    })
+                }
+                Slot::Child(index) => {
+                    let child = &self.children[index];
+                    Some(Handle {
+                        ident: child.ident,
+                        name: &child.name,
+                        ty: &child.ty,
+                        child: true,
+                    })
+                }
+            })
+            .collect();
+        field_handles(self.ident, self.vis, &self.krate, &handles)
     }
 
     fn node_impl(&self) -> TokenStream {

@@ -106,6 +106,7 @@ mod container;
 mod entity_enum;
 mod entity_struct;
 mod field_enum;
+mod field_handles;
 mod impls;
 mod variants;
 

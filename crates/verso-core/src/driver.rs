@@ -13,6 +13,7 @@ use crate::instrument::Instrument;
 use crate::list::{ChunkRow, ChunkedList, ListRow};
 use crate::plan::CommitPlan;
 use crate::prefix::{IdKind, IdPrefix, PrefixMatch};
+use crate::query::EntityQuery;
 use crate::schema::EntityType;
 use crate::value::Value;
 use chrono::{DateTime, Utc};
@@ -236,6 +237,8 @@ pub struct LoadedRows {
     pub lists: Vec<ListRow>,
     /// Every chunk below those lists' roots, by id.
     pub chunks: HashMap<Uuid, ChunkRow>,
+    /// The roots a query selected, in its order (empty for a load by id).
+    pub selected: Vec<Uuid>,
 }
 
 /// Which versions of one type to select (see [`Driver::select_versions`]).
@@ -395,6 +398,15 @@ pub trait Driver: Send + Sync + 'static {
     }
     /// Loads the roots and everything below them.
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows>;
+    /// Runs `query` over the versions of `request.root_type` and loads the
+    /// trees of the versions it selects, like [`load`](Self::load) (whose
+    /// `roots` it ignores): one statement selects the roots, whole, then
+    /// the same walk and child steps follow ([`LoadRun::for_query`](crate::LoadRun::for_query)).
+    /// [`LoadedRows::selected`] holds the selected roots in the query's order.
+    async fn load_query(&self, request: &LoadRequest, query: &EntityQuery) -> Result<LoadedRows>;
+    /// How many versions of `ty` the query selects, ignoring its order,
+    /// cursor and limit. One statement.
+    async fn count(&self, ty: &'static EntityType, query: &EntityQuery) -> Result<u64>;
     /// Metadata of the versions of `ty` a query selects, oldest first
     /// (by `created_at`, then row id). One statement.
     async fn select_versions(

@@ -74,6 +74,16 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+    /// A query over the versions of a type cannot run as built: it names
+    /// a column the type lacks, or continues after a cursor of another
+    /// order.
+    #[error("invalid query over {type_name}: {detail}")]
+    InvalidQuery {
+        /// Entity type queried.
+        type_name: String,
+        /// What is wrong.
+        detail: String,
+    },
     /// The database reported an error.
     #[error("database error ({kind:?}): {message}")]
     Database {

@@ -14,6 +14,7 @@ mod driver;
 mod entity;
 mod error;
 mod field;
+mod handle;
 mod ids;
 mod instrument;
 mod lineage_tree;
@@ -25,6 +26,7 @@ mod pending;
 mod plan;
 mod polymorphic;
 mod prefix;
+mod query;
 mod reference;
 mod report;
 mod schema;
@@ -47,6 +49,7 @@ pub use driver::{
 pub use entity::{Children, Entity, Node};
 pub use error::{DbErrorKind, DriverError, Error, Result};
 pub use field::{json_from_value, json_to_value, Field};
+pub use handle::{ChildCol, Col, Comparable, Order, Ordered, ReferenceField, TextField, Where};
 pub use ids::{new_uuid, now, set_uuid_generator, UuidGenerator};
 #[cfg(feature = "fault-injection")]
 pub use instrument::Fault;
@@ -62,6 +65,9 @@ pub use plan::{
 };
 pub use polymorphic::{Polymorphic, VARIANT_COLUMN};
 pub use prefix::{IdKind, IdPrefix, PrefixMatch};
+pub use query::{
+    sql_cmp, CompareOp, Cursor, EntityQuery, Filter, OrderKey, QueryColumn, Scope, ValueRef,
+};
 pub use reference::{LineageRef, Ref};
 pub use report::{CommitReport, Created, Forked};
 pub use schema::{

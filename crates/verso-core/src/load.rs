@@ -219,6 +219,7 @@ mod tests {
             rows: [(a, row(a)), (b, row(b))].into_iter().collect(),
             lists: vec![list(a, b), list(b, a)],
             chunks: HashMap::new(),
+            selected: Vec::new(),
         };
         match Assembly::new(&loaded).unwrap().build::<Folder>(a) {
             Err(Error::Decode { id, detail, .. }) => {

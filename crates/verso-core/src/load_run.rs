@@ -2,7 +2,7 @@
 //! runs the same steps and only executes each one.
 //!
 //! ```text
-//! 1. the roots' versions
+//! 1. the roots' versions (by id, or those a query selects)
 //! 2. one walk over every list and chunk below the roots (when the roots
 //!    were found and their type has child fields)
 //! 3. the children's versions, one step per child type present
@@ -11,8 +11,9 @@
 //! A driver asks for [`LoadRun::next_step`], runs it, adds what it read to
 //! [`LoadRun::rows`], and asks again until there is no step left.
 
-use crate::driver::{LoadRequest, LoadedRows};
+use crate::driver::{LoadRequest, LoadedRows, StoredRow};
 use crate::error::Result;
+use crate::query::EntityQuery;
 use crate::schema::EntityType;
 use std::collections::VecDeque;
 use uuid::Uuid;
@@ -26,6 +27,13 @@ pub enum LoadStep {
         ty: &'static EntityType,
         /// Their ids, each once.
         ids: Vec<Uuid>,
+    },
+    /// The versions of `ty` that `query` selects, whole and in its order.
+    Query {
+        /// The queried type (and so its table).
+        ty: &'static EntityType,
+        /// The query.
+        query: EntityQuery,
     },
     /// Every list below `roots` with every chunk below those lists.
     Walk {
@@ -45,6 +53,7 @@ pub struct LoadRun<'r> {
     request: &'r LoadRequest,
     rows: LoadedRows,
     stage: Stage,
+    query: Option<EntityQuery>,
     children: VecDeque<(&'static EntityType, Vec<Uuid>)>,
 }
 
@@ -63,8 +72,26 @@ impl<'r> LoadRun<'r> {
             request,
             rows: LoadedRows::default(),
             stage: Stage::Roots,
+            query: None,
             children: VecDeque::new(),
         }
+    }
+
+    /// The load of the trees of the versions `query` selects among those
+    /// of `request.root_type` (the request's `roots` are not read): its
+    /// first step is the query. A driver adds the rows the query returned
+    /// with [`add_selected`](Self::add_selected).
+    pub fn for_query(request: &'r LoadRequest, query: &EntityQuery) -> Self {
+        LoadRun {
+            query: Some(query.clone()),
+            ..LoadRun::new(request)
+        }
+    }
+
+    /// Adds `row`, selected by the run's query, keeping the query's order.
+    pub fn add_selected(&mut self, row: StoredRow) {
+        self.rows.selected.push(row.meta.ecs_id);
+        self.rows.rows.insert(row.meta.ecs_id, row);
     }
 
     /// The next statement to run, given what was read so far; `None` when
@@ -78,6 +105,12 @@ impl<'r> LoadRun<'r> {
             match self.stage {
                 Stage::Roots => {
                     self.stage = Stage::Walk;
+                    if let Some(query) = self.query.take() {
+                        return Ok(Some(LoadStep::Query {
+                            ty: self.request.root_type,
+                            query,
+                        }));
+                    }
                     let mut ids = self.request.roots.clone();
                     ids.sort_unstable();
                     ids.dedup();
@@ -131,7 +164,6 @@ impl<'r> LoadRun<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::StoredRow;
     use crate::list::ListRow;
     use crate::schema::{ChildField, ChildKind, TypeRef};
     use crate::RowMeta;

@@ -178,6 +178,7 @@ mod tests {
             rows: rows.into_iter().map(|r| (r.meta.ecs_id, r)).collect(),
             lists,
             chunks: Default::default(),
+            selected: Vec::new(),
         }
     }
 

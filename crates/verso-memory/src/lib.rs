@@ -14,9 +14,10 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, ChunkRow, ColumnType, CommitPlan, DbErrorKind, Driver, EntityType, Error,
-    GainedChild, Instrument, LineageSummary, ListChange, ListRow, LoadRequest, LoadRun, LoadStep,
-    LoadedRows, Lookup, Result, RowMeta, StoredRow, TypeCounts, Value, VersionFilter, VersionQuery,
+    CatalogEntry, ChunkRow, ColumnType, CommitPlan, DbErrorKind, Driver, EntityQuery, EntityType,
+    Error, GainedChild, Instrument, LineageSummary, ListChange, ListRow, LoadRequest, LoadRun,
+    LoadStep, LoadedRows, Lookup, Result, RowMeta, StoredRow, TypeCounts, Value, VersionFilter,
+    VersionQuery,
 };
 
 /// A store held in process memory.
@@ -65,6 +66,28 @@ impl MemoryDriver {
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs the steps of a load under one lock, one counted step each.
+    fn run_load(&self, mut run: LoadRun<'_>) -> Result<LoadedRows> {
+        let state = self.state();
+        while let Some(step) = run.next_step()? {
+            self.instrument.query();
+            match step {
+                LoadStep::Versions { ty, ids } => state.rows_by_ids(ty, &ids, run.rows())?,
+                LoadStep::Query { ty, query } => {
+                    for row in state.query(ty, &query)? {
+                        run.add_selected(row);
+                    }
+                }
+                LoadStep::Walk {
+                    roots,
+                    parent_types,
+                    ..
+                } => state.walk_lists(&roots, &parent_types, run.rows()),
+            }
+        }
+        Ok(run.finish())
     }
 }
 
@@ -230,6 +253,15 @@ impl State {
         self.tables.get(ty.table).ok_or_else(|| {
             Error::database(DbErrorKind::Other, format!("no such table: {}", ty.table))
         })
+    }
+
+    /// The versions of `ty` that `query` selects, in its order.
+    fn query(&self, ty: &'static EntityType, query: &EntityQuery) -> Result<Vec<StoredRow>> {
+        let table = self.table(ty)?;
+        let versions: Vec<StoredRow> = (0..table.rows.len())
+            .map(|index| table.project(ty, index))
+            .collect();
+        Ok(query.select(ty, &versions).into_iter().cloned().collect())
     }
 
     fn rows_by_ids(
@@ -439,20 +471,16 @@ impl Driver for MemoryDriver {
     }
 
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
-        let state = self.state();
-        let mut run = LoadRun::new(request);
-        while let Some(step) = run.next_step()? {
-            self.instrument.query();
-            match step {
-                LoadStep::Versions { ty, ids } => state.rows_by_ids(ty, &ids, run.rows())?,
-                LoadStep::Walk {
-                    roots,
-                    parent_types,
-                    ..
-                } => state.walk_lists(&roots, &parent_types, run.rows()),
-            }
-        }
-        Ok(run.finish())
+        self.run_load(LoadRun::new(request))
+    }
+
+    async fn load_query(&self, request: &LoadRequest, query: &EntityQuery) -> Result<LoadedRows> {
+        self.run_load(LoadRun::for_query(request, query))
+    }
+
+    async fn count(&self, ty: &'static EntityType, query: &EntityQuery) -> Result<u64> {
+        self.instrument.query();
+        Ok(self.state().query(ty, &query.for_count())?.len() as u64)
     }
 
     async fn select_versions(

@@ -71,6 +71,15 @@ impl Dialect for Postgres {
     fn recursion(&self) -> Recursion {
         Recursion::Lateral
     }
+
+    fn text_position(&self) -> &'static str {
+        "strpos"
+    }
+
+    /// The database's default collation sorts by language rules; `"C"` sorts by bytes.
+    fn byte_collation(&self) -> Option<&'static str> {
+        Some("\"C\"")
+    }
 }
 
 #[cfg(test)]

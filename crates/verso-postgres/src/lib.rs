@@ -53,6 +53,7 @@ mod ensure;
 mod error;
 mod load;
 mod options;
+mod query;
 mod sql;
 mod upgrade;
 
@@ -65,8 +66,9 @@ use std::sync::Arc;
 use tokio::sync::RwLock;
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, CommitPlan, Driver, EntityType, GainedChild, Instrument, LineageSummary,
-    LoadRequest, LoadedRows, Lookup, Result, RowMeta, TypeCounts, UpgradeReport, VersionQuery,
+    CatalogEntry, CommitPlan, Driver, EntityQuery, EntityType, GainedChild, Instrument,
+    LineageSummary, LoadRequest, LoadedRows, Lookup, Result, RowMeta, TypeCounts, UpgradeReport,
+    VersionQuery,
 };
 
 /// A Verso store in a PostgreSQL database.
@@ -174,6 +176,14 @@ impl Driver for PostgresDriver {
 
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
         load::load(&self.pool, &self.instrument, request).await
+    }
+
+    async fn load_query(&self, request: &LoadRequest, query: &EntityQuery) -> Result<LoadedRows> {
+        query::load_query(&self.pool, &self.instrument, request, query).await
+    }
+
+    async fn count(&self, ty: &'static EntityType, query: &EntityQuery) -> Result<u64> {
+        query::count(&self.pool, &self.instrument, ty, query).await
     }
 
     async fn select_versions(

@@ -17,16 +17,27 @@ use verso_core::{
 };
 use verso_sql::storage::{LookupParam, WalkShape};
 
-/// Runs the steps of the load ([`LoadRun`]): the roots, one walk over the
-/// lists below them, one select per child type present.
+/// Loads the roots of `request` and everything below them.
 pub(crate) async fn load(
     pool: &PgPool,
     instrument: &Instrument,
     request: &LoadRequest,
 ) -> Result<LoadedRows> {
-    let mut run = LoadRun::new(request);
+    run(pool, instrument, LoadRun::new(request)).await
+}
+
+/// Runs the steps of a load ([`LoadRun`]): the roots, one walk over the
+/// lists below them, one select per child type present.
+pub(crate) async fn run(
+    pool: &PgPool,
+    instrument: &Instrument,
+    mut run: LoadRun<'_>,
+) -> Result<LoadedRows> {
     while let Some(step) = run.next_step()? {
         match step {
+            LoadStep::Query { ty, query } => {
+                crate::query::select_into(pool, instrument, ty, &query, &mut run).await?
+            }
             LoadStep::Versions { ty, ids } => {
                 select_rows(pool, instrument, ty, &ids, run.rows()).await?
             }

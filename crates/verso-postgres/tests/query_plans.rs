@@ -12,7 +12,9 @@ mod support;
 use sqlx::PgPool;
 use support::{setup, MESSAGE, THREAD};
 use uuid::Uuid;
-use verso_core::{Driver, Lookup, VersionFilter, VersionQuery};
+use verso_core::{
+    CompareOp, Driver, EntityQuery, Filter, Lookup, QueryColumn, Value, VersionFilter, VersionQuery,
+};
 use verso_postgres::PostgresDriver;
 
 /// The names of the named prepared statements of the pool's one session.
@@ -179,5 +181,23 @@ async fn every_lookup_and_gained_children_can_search_an_index() {
     driver.select_versions(&MESSAGE, &query).await.unwrap();
     let (statement, nodes) = new_plan(&pool, &before).await;
     assert_indexed(&statement, &nodes, &["messages_author_idx"]);
+    // A typed query on a reference field: the reference index, and the
+    // lineage index for "newest of its lineage".
+    let before = prepared(&pool).await;
+    let query = EntityQuery {
+        filter: Some(Filter::Compare {
+            column: QueryColumn::Field("author"),
+            op: CompareOp::Eq,
+            value: Value::Uuid(Uuid::new_v4()),
+        }),
+        ..EntityQuery::default()
+    };
+    driver.count(&MESSAGE, &query).await.unwrap();
+    let (statement, nodes) = new_plan(&pool, &before).await;
+    assert_indexed(
+        &statement,
+        &nodes,
+        &["messages_author_idx", "messages_lineage_idx"],
+    );
     pool.close().await;
 }

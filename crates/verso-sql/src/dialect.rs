@@ -47,4 +47,12 @@ pub trait Dialect {
 
     /// How the database writes a recursive walk over arrays.
     fn recursion(&self) -> crate::storage::Recursion;
+
+    /// The function giving the 1-based position of text `$2` in text `$1`
+    /// (0 when absent), counted in characters and case-sensitive.
+    fn text_position(&self) -> &'static str;
+
+    /// The collation that compares and sorts text by its bytes, where the
+    /// default one does not (`None`: the default does).
+    fn byte_collation(&self) -> Option<&'static str>;
 }

@@ -23,6 +23,7 @@ mod ddl;
 mod dialect;
 mod layout;
 mod load;
+mod query;
 mod rank;
 mod rendered;
 pub mod storage;
@@ -35,6 +36,7 @@ pub use ddl::{add_nullable_column, catalog_conflict, catalog_table, entity_table
 pub use dialect::Dialect;
 pub use layout::{LayoutColumn, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN, VERSION_COLUMNS};
 pub use load::{find_type, forks_of, lock_versions, select_by_id, select_by_ids, select_versions};
+pub use query::{count_query, select_query, BoundStatement};
 pub use rendered::{rendered, StatementKind};
 
 #[cfg(test)]

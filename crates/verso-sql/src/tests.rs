@@ -53,6 +53,14 @@ impl Dialect for Marked {
     fn recursion(&self) -> storage::Recursion {
         storage::Recursion::Compound
     }
+
+    fn text_position(&self) -> &'static str {
+        "POSITION_OF"
+    }
+
+    fn byte_collation(&self) -> Option<&'static str> {
+        Some("BYTES")
+    }
 }
 
 static NOTE: EntityType = EntityType {

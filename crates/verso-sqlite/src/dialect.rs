@@ -76,6 +76,15 @@ impl Dialect for Sqlite {
     fn recursion(&self) -> verso_sql::storage::Recursion {
         verso_sql::storage::Recursion::Compound
     }
+
+    fn text_position(&self) -> &'static str {
+        "instr"
+    }
+
+    /// SQLite compares text with `BINARY`, by bytes.
+    fn byte_collation(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ mod ensure;
 mod error;
 mod load;
 mod options;
+mod query;
 #[cfg(test)]
 mod query_plans;
 mod sql;
@@ -39,8 +40,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, CommitPlan, Driver, EntityType, Error, GainedChild, Instrument, LineageSummary,
-    LoadRequest, LoadedRows, Lookup, Result, RowMeta, TypeCounts, UpgradeReport, VersionQuery,
+    CatalogEntry, CommitPlan, Driver, EntityQuery, EntityType, Error, GainedChild, Instrument,
+    LineageSummary, LoadRequest, LoadedRows, Lookup, Result, RowMeta, TypeCounts, UpgradeReport,
+    VersionQuery,
 };
 
 /// A Verso store in an SQLite database file or in memory.
@@ -207,6 +209,20 @@ impl Driver for SqliteDriver {
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
         let request = request.clone();
         self.with_reader(move |conn, instrument| load::load(conn, instrument, &request))
+            .await
+    }
+
+    async fn load_query(&self, request: &LoadRequest, query: &EntityQuery) -> Result<LoadedRows> {
+        let (request, query) = (request.clone(), query.clone());
+        self.with_reader(move |conn, instrument| {
+            query::load_query(conn, instrument, &request, &query)
+        })
+        .await
+    }
+
+    async fn count(&self, ty: &'static EntityType, query: &EntityQuery) -> Result<u64> {
+        let query = query.clone();
+        self.with_reader(move |conn, instrument| query::count(conn, instrument, ty, &query))
             .await
     }
 

@@ -34,16 +34,27 @@ pub(crate) fn id_array(ids: impl IntoIterator<Item = Uuid>) -> String {
     text
 }
 
-/// Runs the steps of the load ([`LoadRun`]): the roots, one walk over the
-/// lists below them, one select per child type.
+/// Loads the roots of `request` and everything below them.
 pub(crate) fn load(
     conn: &Connection,
     instrument: &Instrument,
     request: &LoadRequest,
 ) -> Result<LoadedRows> {
-    let mut run = LoadRun::new(request);
+    run(conn, instrument, LoadRun::new(request))
+}
+
+/// Runs the steps of a load ([`LoadRun`]): the roots, one walk over the
+/// lists below them, one select per child type.
+pub(crate) fn run(
+    conn: &Connection,
+    instrument: &Instrument,
+    mut run: LoadRun<'_>,
+) -> Result<LoadedRows> {
     while let Some(step) = run.next_step()? {
         match step {
+            LoadStep::Query { ty, query } => {
+                crate::query::select_into(conn, instrument, ty, &query, &mut run)?
+            }
             LoadStep::Versions { ty, ids } => {
                 select_versions_by_id(conn, instrument, ty, &ids, run.rows())?
             }

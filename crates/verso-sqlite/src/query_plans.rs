@@ -286,3 +286,44 @@ async fn a_chunk_listing_itself_ends_the_walk_with_a_decode_error() {
         other => panic!("expected a decode error naming the list, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn queries_search_the_reference_and_lineage_indexes() {
+    use verso_core::{CompareOp, EntityQuery, Filter, QueryColumn};
+    let (_path, conn) = database().await;
+    let by = |column, value| Filter::Compare {
+        column,
+        op: CompareOp::Eq,
+        value,
+    };
+    let id = Value::Uuid(Uuid::nil());
+    let cases = [
+        // Who points here, the newest version of each lineage: the
+        // reference index, then one probe of the lineage index each.
+        (
+            by(QueryColumn::Field("reply_to"), id.clone()),
+            &["notes_reply_to_idx", "notes_lineage_idx"],
+        ),
+        (
+            by(QueryColumn::LineageId, id.clone()),
+            &["notes_lineage_idx", "notes_lineage_idx"],
+        ),
+        (
+            by(QueryColumn::EcsId, id.clone()),
+            &["notes_ecs_id_key", "notes_lineage_idx"],
+        ),
+    ];
+    for (filter, indexes) in cases {
+        let query = EntityQuery {
+            filter: Some(filter),
+            limit: Some(50),
+            ..EntityQuery::default()
+        };
+        let bound = verso_sql::select_query(&NOTE, &query, &Sqlite);
+        let sql = bound.select.to_string(sea_query::SqliteQueryBuilder);
+        assert_indexed(&plan(&conn, &sql, bound.params.len()), indexes);
+        let count = verso_sql::count_query(&NOTE, &query, &Sqlite);
+        let sql = count.select.to_string(sea_query::SqliteQueryBuilder);
+        assert_indexed(&plan(&conn, &sql, count.params.len()), indexes);
+    }
+}

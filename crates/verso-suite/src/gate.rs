@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 use verso::{
-    CatalogEntry, CommitPlan, DbErrorKind, Driver, EntityType, Error, GainedChild, Instrument,
-    LineageSummary, LoadRequest, LoadedRows, Lookup, Result, RowMeta, Store, TypeCounts, Uuid,
-    VersionQuery,
+    CatalogEntry, CommitPlan, DbErrorKind, Driver, EntityQuery, EntityType, Error, GainedChild,
+    Instrument, LineageSummary, LoadRequest, LoadedRows, Lookup, Result, RowMeta, Store,
+    TypeCounts, Uuid, VersionQuery,
 };
 
 /// Where the next commit through a [`GatedDriver`] stops.
@@ -125,6 +125,14 @@ impl Driver for SharedGate {
                 std::future::pending().await
             }
         }
+    }
+
+    async fn load_query(&self, request: &LoadRequest, query: &EntityQuery) -> Result<LoadedRows> {
+        driver(self).load_query(request, query).await
+    }
+
+    async fn count(&self, ty: &'static EntityType, query: &EntityQuery) -> Result<u64> {
+        driver(self).count(ty, query).await
     }
 
     async fn wait_for_abandoned_commits(&self) -> Result<()> {

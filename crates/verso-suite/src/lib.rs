@@ -114,6 +114,15 @@ macro_rules! suite {
             two_types_of_one_name_in_different_modules_are_refused_naming_both,
             a_renamed_type_reads_the_versions_of_its_old_name,
             a_field_name_longer_than_63_bytes_is_refused_naming_it,
+            a_query_filters_orders_and_limits_the_newest_versions,
+            every_comparison_kind_selects_what_sql_would,
+            text_compares_and_sorts_by_bytes_on_every_backend,
+            pages_follow_one_another_without_skipping_or_repeating,
+            a_query_loads_whole_trees_in_statements_independent_of_the_page,
+            all_versions_and_as_of_travel_back_in_time,
+            count_ignores_order_cursor_and_limit,
+            a_reference_filter_finds_who_points_at_a_version,
+            a_cursor_of_another_order_or_an_unknown_column_is_refused,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

@@ -163,7 +163,7 @@ fn reads(store: &Store, f: &Fixture) -> Vec<(&'static str, ReadFuture)> {
             s.as_of::<HThread>(f.lineage, at).await
         }),
         read!("containing", |s, f| s
-            .containing::<HThread>("messages", f.m_last)),
+            .containing(HThread::FIELDS.messages, f.m_last)),
         read!("list all threads", |s, _f| s.list::<HThread>(Versions::All)),
         read!("list messages", |s, _f| async move {
             s.list::<HMessage>(Versions::Newest).await.map(|m| m.len())

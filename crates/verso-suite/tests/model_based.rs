@@ -621,7 +621,7 @@ impl Run<'_> {
         holders.sort_by_key(|id| self.model.threads[*id].seq);
         let got: Vec<Uuid> = self
             .store
-            .containing::<MbThread>("messages", message)
+            .containing(MbThread::FIELDS.messages, message)
             .await
             .unwrap()
             .iter()

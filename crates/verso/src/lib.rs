@@ -49,6 +49,7 @@
 mod history;
 mod lineage;
 mod open;
+mod query;
 mod read;
 mod store;
 mod trace;
@@ -56,6 +57,7 @@ mod traced;
 mod upgrade;
 
 pub use lineage::Versions;
+pub use query::{Page, Query};
 pub use store::Store;
 pub use trace::Edited;
 pub use verso_core::*;

@@ -3,7 +3,10 @@
 use crate::Store;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
-use verso_core::{ColumnType, Entity, Error, LineageRef, Ref, Result, VersionFilter, VersionQuery};
+use verso_core::{
+    ChildCol, Children, Col, ColumnType, Entity, Error, LineageRef, Node, Ref, ReferenceField,
+    Result, VersionFilter, VersionQuery,
+};
 
 impl Store {
     /// The newest version of a referenced lineage.
@@ -59,9 +62,14 @@ impl Store {
     /// one of `targets` (version ids for a [`Ref`], lineage ids for a
     /// [`LineageRef`]): the newest such version of each lineage, oldest
     /// first. This is how an association object is reached from either
-    /// side: `store.referencing::<MessageUsage>("message", &[message_id])`.
-    pub async fn referencing<T: Entity>(&self, field: &str, targets: &[Uuid]) -> Result<Vec<T>> {
+    /// side: `store.referencing(MessageUsage::FIELDS.message, &[message_id])`.
+    pub async fn referencing<T: Entity, R: ReferenceField>(
+        &self,
+        field: Col<T, R>,
+        targets: &[Uuid],
+    ) -> Result<Vec<T>> {
         let ty = T::entity_type();
+        let field = field.name();
         let Some(column) = ty
             .columns
             .iter()
@@ -100,12 +108,13 @@ impl Store {
     /// children first appeared. The guide's
     /// `get_entity_children_across_versions`. Costs a fixed number of
     /// queries, whatever the number of versions and children.
-    pub async fn children_across_versions<P: Entity, C: Entity>(
+    pub async fn children_across_versions<P: Entity, F: Children>(
         &self,
         lineage_id: Uuid,
-        field: &str,
-    ) -> Result<Vec<C>> {
+        field: ChildCol<P, F>,
+    ) -> Result<Vec<F::Item>> {
         let parent = P::entity_type();
+        let field = field.name();
         let Some(child_field) = parent.children.iter().find(|c| c.name == field) else {
             return Err(Error::InvalidInput {
                 type_name: parent.name.to_string(),
@@ -113,7 +122,7 @@ impl Store {
                 detail: format!("{} has no child field {field:?}", parent.name),
             });
         };
-        let expected = C::entity_type();
+        let expected = F::Item::entity_type();
         if child_field.target.name() != expected.name {
             return Err(Error::WrongType {
                 expected: expected.name.to_string(),
@@ -132,7 +141,7 @@ impl Store {
         let mut ids: Vec<Uuid> = gained.iter().map(|g| g.child).collect();
         let mut seen = HashSet::new();
         ids.retain(|id| seen.insert(*id));
-        let children = self.get_many::<C>(&ids).await?;
+        let children = self.get_many::<F::Item>(&ids).await?;
         let mut order: Vec<Uuid> = Vec::new();
         let mut newest: HashMap<Uuid, usize> = HashMap::new();
         for (index, child) in children.iter().enumerate() {

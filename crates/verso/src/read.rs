@@ -3,7 +3,7 @@
 use crate::Store;
 use uuid::Uuid;
 use verso_core::{
-    reachable_types, Assembly, Entity, Error, LoadRequest, Lookup, Ref, Result, RowMeta,
+    reachable_types, Assembly, ChildCol, Entity, Error, LoadRequest, Lookup, Ref, Result, RowMeta,
 };
 
 impl Store {
@@ -255,8 +255,13 @@ impl Store {
     /// answer.
     ///
     /// Errors: [`Error::InvalidInput`] when `P` has no child field `field`.
-    pub async fn containing<P: Entity>(&self, field: &str, child: Uuid) -> Result<Vec<RowMeta>> {
+    pub async fn containing<P: Entity, C>(
+        &self,
+        field: ChildCol<P, C>,
+        child: Uuid,
+    ) -> Result<Vec<RowMeta>> {
         let ty = P::entity_type();
+        let field = field.name();
         self.ensure(ty).await?;
         let Some(field) = ty.children.iter().find(|c| c.name == field) else {
             return Err(Error::InvalidInput {

@@ -15,7 +15,7 @@ use tracing::field::Empty;
 use tracing::{Instrument as _, Span};
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, CommitPlan, Driver, EntityType, GainedChild, IdPrefix, Instrument,
+    CatalogEntry, CommitPlan, Driver, EntityQuery, EntityType, GainedChild, IdPrefix, Instrument,
     LineageSummary, LoadRequest, LoadedRows, Lookup, PrefixMatch, Result, RowMeta, TypeCounts,
     UpgradeReport, VersionFilter, VersionQuery,
 };
@@ -128,6 +128,24 @@ impl Driver for Traced {
         );
         self.traced(span, self.inner.load(request), |rows| rows.rows.len())
             .await
+    }
+
+    async fn load_query(&self, request: &LoadRequest, query: &EntityQuery) -> Result<LoadedRows> {
+        let span = span!(
+            self,
+            "load_query",
+            entity_type = request.root_type.name,
+            limit = query.limit,
+        );
+        self.traced(span, self.inner.load_query(request, query), |rows| {
+            rows.rows.len()
+        })
+        .await
+    }
+
+    async fn count(&self, ty: &'static EntityType, query: &EntityQuery) -> Result<u64> {
+        let span = span!(self, "count", entity_type = ty.name);
+        self.traced(span, self.inner.count(ty, query), |_| 1).await
     }
 
     async fn select_versions(

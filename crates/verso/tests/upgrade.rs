@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use verso::{Entity, Error, Fault, Meta, Store, Uuid};
+use verso::{ChildCol, Entity, Error, Fault, Meta, Store, Uuid};
 
 // The entity types of the fixture, as its generator declared them.
 
@@ -203,10 +203,24 @@ async fn check_heads<T: Entity>(store: &Store, lineage: Uuid, expected: &[Uuid])
 }
 
 async fn containing(store: &Store, parent_type: &str, field: &str, child: Uuid) -> Vec<Uuid> {
+    // The field comes from the fixture's manifest: a handle built by hand.
+    let field: &'static str = Box::leak(field.to_owned().into_boxed_str());
     let found = match parent_type {
-        "ChatThread" => store.containing::<ChatThread>(field, child).await,
-        "Document" => store.containing::<Document>(field, child).await,
-        "Section" => store.containing::<Section>(field, child).await,
+        "ChatThread" => {
+            store
+                .containing(ChildCol::<ChatThread, ()>::field(field), child)
+                .await
+        }
+        "Document" => {
+            store
+                .containing(ChildCol::<Document, ()>::field(field), child)
+                .await
+        }
+        "Section" => {
+            store
+                .containing(ChildCol::<Section, ()>::field(field), child)
+                .await
+        }
         other => panic!("{other} has no children"),
     };
     found.unwrap().iter().map(|v| v.ecs_id).collect()

@@ -510,7 +510,7 @@ pub async fn the_versions_holding_a_child_are_found_by_index(store: &Store) {
 
     let ids = |versions: Vec<verso::RowMeta>| versions.iter().map(|v| v.ecs_id).collect::<Vec<_>>();
     let holding_kept = store
-        .containing::<ChatThread>("history", kept)
+        .containing(ChatThread::FIELDS.history, kept)
         .await
         .unwrap();
     assert_eq!(
@@ -524,12 +524,18 @@ pub async fn the_versions_holding_a_child_are_found_by_index(store: &Store) {
         ]
     );
     let holding_dropped = store
-        .containing::<ChatThread>("history", dropped)
+        .containing(ChatThread::FIELDS.history, dropped)
         .await
         .unwrap();
     assert_eq!(ids(holding_dropped), [first, second, branch.meta.ecs_id()]);
     assert!(matches!(
-        store.containing::<ChatThread>("nothing", kept).await,
+        // A handle built by hand on a field the type lacks.
+        store
+            .containing(
+                verso::ChildCol::<ChatThread, Vec<ChatMessage>>::field("nothing"),
+                kept
+            )
+            .await,
         Err(Error::InvalidInput { .. })
     ));
 }

@@ -1018,7 +1018,10 @@ pub async fn empty_id_lists_find_nothing(store: &Store) {
     store.commit(&mut thread).await.unwrap();
     let (_, found) = cost!(store, store.get_many::<ChatThread>(&[]).await.unwrap());
     assert!(found.is_empty());
-    let found: Vec<MessageUsage> = store.referencing("message", &[]).await.unwrap();
+    let found: Vec<MessageUsage> = store
+        .referencing(MessageUsage::FIELDS.message, &[])
+        .await
+        .unwrap();
     assert!(found.is_empty());
     assert!(store
         .resolve_all::<ChatMessage>(&[])

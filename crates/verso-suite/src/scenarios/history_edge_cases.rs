@@ -373,12 +373,12 @@ pub async fn referencing_skips_links_that_moved_to_another_target(store: &Store)
     let current = thread.usages[0].meta.ecs_id();
 
     let to_second: Vec<MessageUsage> = store
-        .referencing("message", &[second.meta.ecs_id()])
+        .referencing(MessageUsage::FIELDS.message, &[second.meta.ecs_id()])
         .await
         .unwrap();
     assert_eq!(to_second, thread.usages);
     let to_first: Vec<MessageUsage> = store
-        .referencing("message", &[first.meta.ecs_id()])
+        .referencing(MessageUsage::FIELDS.message, &[first.meta.ecs_id()])
         .await
         .unwrap();
     let ids: Vec<Uuid> = to_first.iter().map(|u| u.meta.ecs_id()).collect();

@@ -105,11 +105,11 @@ pub async fn an_association_links_message_and_usage_both_ways(store: &Store) {
     store.commit(&mut thread).await.unwrap();
 
     let from_message: Vec<MessageUsage> = store
-        .referencing("message", &[message.meta.ecs_id()])
+        .referencing(MessageUsage::FIELDS.message, &[message.meta.ecs_id()])
         .await
         .unwrap();
     let from_usage: Vec<MessageUsage> = store
-        .referencing("usage", &[usage.meta.ecs_id()])
+        .referencing(MessageUsage::FIELDS.usage, &[usage.meta.ecs_id()])
         .await
         .unwrap();
     assert_eq!(from_message, thread.usages);
@@ -123,12 +123,18 @@ pub async fn an_association_links_message_and_usage_both_ways(store: &Store) {
     let forked: Vec<&str> = report.forked.iter().map(|f| f.type_name).collect();
     assert_eq!(forked, ["MessageUsage", "ChatThread"]);
     let now: Vec<MessageUsage> = store
-        .referencing("message", &[message.meta.ecs_id()])
+        .referencing(MessageUsage::FIELDS.message, &[message.meta.ecs_id()])
         .await
         .unwrap();
     assert_eq!(now[0].context_size, 8192, "the newest version of the link");
     assert!(matches!(
-        store.referencing::<MessageUsage>("context_size", &[]).await,
+        // A handle built by hand on a column that holds no reference.
+        store
+            .referencing(
+                verso::Col::<MessageUsage, Ref<ChatMessage>>::field("context_size"),
+                &[]
+            )
+            .await,
         Err(Error::InvalidInput { .. })
     ));
 }
@@ -223,7 +229,10 @@ pub async fn loading_a_rich_thread_costs_the_same_queries_for_any_size(store: &S
                 .collect();
             let parents = store.resolve_all(&refs).await.unwrap();
             let ids: Vec<Uuid> = loaded.history.iter().map(|m| m.meta.ecs_id()).collect();
-            let links: Vec<MessageUsage> = store.referencing("message", &ids).await.unwrap();
+            let links: Vec<MessageUsage> = store
+                .referencing(MessageUsage::FIELDS.message, &ids)
+                .await
+                .unwrap();
             (loaded, parents, links)
         });
         assert_eq!(loaded, thread);
@@ -448,10 +457,7 @@ pub async fn children_across_versions_returns_each_lineage_once(store: &Store) {
     let (cost, children) = cost!(
         store,
         store
-            .children_across_versions::<ChatThread, ChatMessage>(
-                thread.meta.lineage_id(),
-                "history"
-            )
+            .children_across_versions(thread.meta.lineage_id(), ChatThread::FIELDS.history)
             .await
             .unwrap()
     );
@@ -464,7 +470,10 @@ pub async fn children_across_versions_returns_each_lineage_once(store: &Store) {
     assert!(cost.statements <= 6, "{cost:?}");
     assert!(matches!(
         store
-            .children_across_versions::<ChatThread, ChatMessage>(thread.meta.lineage_id(), "nope")
+            .children_across_versions(
+                thread.meta.lineage_id(),
+                verso::ChildCol::<ChatThread, Vec<ChatMessage>>::field("nope")
+            )
             .await,
         Err(Error::InvalidInput { .. })
     ));
