@@ -54,6 +54,7 @@ mod error;
 mod load;
 mod options;
 mod sql;
+mod statement;
 mod upgrade;
 
 pub use options::PostgresOptions;
