@@ -4,9 +4,11 @@
 //! [`AssertSqlSafe`]: its caller's word that nothing was injected into the
 //! text. Verso's texts are made of its own layout's names, the entity
 //! types' table and column names, the catalog's table names and a
-//! schema's name, each quoted (by sea-query or [`ident`](crate::sql::ident));
-//! every value a statement reads or writes is a bound parameter. This is
-//! the one place where that word is given.
+//! schema's name, each quoted (by sea-query, [`ident`](crate::sql::ident)
+//! or [`quoted`](verso_sql::storage::quoted)); every value stored or
+//! asked for is a bound parameter, and the only literals are integers
+//! (a table's index in a union, a rank, a row limit). This is the one
+//! place where that word is given.
 
 use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
