@@ -19,8 +19,9 @@ use crate::pending::PendingCommit;
 use crate::plain::{PlainMessage, PlainThread, PlainTick, VersionRow, HISTORY_FIELD, MESSAGE_TYPE};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPoolOptions, PgRow};
-use sqlx::{Executor, PgPool, Row};
+use sqlx::{AssertSqlSafe, Executor, PgPool, Row};
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 const INSERT_MESSAGES: &str = "INSERT INTO chat_message \
@@ -520,14 +521,15 @@ pub async fn schema_pool(
     use std::str::FromStr;
     let options = sqlx::postgres::PgConnectOptions::from_str(url)?
         .options(settings.iter().map(|(k, v)| (*k, v.as_str())));
-    let set_path = format!("SET search_path TO \"{}\"", schema.replace('"', "\"\""));
+    let set_path: Arc<str> =
+        format!("SET search_path TO \"{}\"", schema.replace('"', "\"\"")).into();
     Ok(PgPoolOptions::new()
         .max_connections(max_connections)
         .test_before_acquire(false)
         .after_connect(move |conn, _| {
-            let set_path = set_path.clone();
+            let set_path = AssertSqlSafe(Arc::clone(&set_path));
             Box::pin(async move {
-                conn.execute(set_path.as_str()).await?;
+                conn.execute(set_path).await?;
                 Ok(())
             })
         })
@@ -545,8 +547,11 @@ pub async fn vacuum_analyze(url: &str, schema: &str) -> Result<(), Error> {
     .fetch_all(&pool)
     .await?;
     if !tables.is_empty() {
-        pool.execute(format!("VACUUM ANALYZE {}", tables.join(", ")).as_str())
-            .await?;
+        pool.execute(AssertSqlSafe(format!(
+            "VACUUM ANALYZE {}",
+            tables.join(", ")
+        )))
+        .await?;
     }
     pool.close().await;
     Ok(())

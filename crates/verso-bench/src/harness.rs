@@ -307,7 +307,9 @@ pub async fn drop_schema(url: &str, schema: &str) {
         return;
     };
     if let Err(error) = conn
-        .execute(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE").as_str())
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+        )))
         .await
     {
         eprintln!("could not drop schema {schema}: {error}");
@@ -329,7 +331,7 @@ pub async fn postgres_version(url: &str) -> Result<String, Error> {
         "fsync",
         "autovacuum",
     ] {
-        let value: String = sqlx::query_scalar(&format!("SHOW {setting}"))
+        let value: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SHOW {setting}")))
             .fetch_one(&mut conn)
             .await?;
         show.push(value);

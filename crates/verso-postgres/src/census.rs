@@ -3,6 +3,7 @@
 use crate::dialect::Postgres;
 use crate::error::{db_error, sqlstate, UNDEFINED_TABLE};
 use crate::sql;
+use crate::statement::audited;
 use sea_query::PostgresQueryBuilder;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
@@ -53,7 +54,7 @@ pub(crate) async fn count_versions(
         instrument.query();
         let first = part * verso_sql::UNION_BRANCHES;
         let sql = verso_sql::count_versions(chunk, first).to_string(PostgresQueryBuilder);
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(audited(sql))
             .persistent(false)
             .fetch_all(pool)
             .await
@@ -76,7 +77,10 @@ pub(crate) async fn lineages(
 ) -> Result<Vec<LineageSummary>> {
     instrument.query();
     let sql = verso_sql::lineages(ty).to_string(PostgresQueryBuilder);
-    let rows = sqlx::query(&sql).fetch_all(pool).await.map_err(db_error)?;
+    let rows = sqlx::query(audited(sql))
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
     rows.iter()
         .map(|row| {
             summary(row).map_err(|e| Error::Decode {
@@ -124,7 +128,7 @@ pub(crate) async fn find_prefix(
         let sql =
             verso_sql::find_prefix(&tables, first, left, &Postgres).to_string(PostgresQueryBuilder);
         instrument.query();
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(audited(sql))
             .persistent(false)
             .bind(prefix.low())
             .bind(prefix.high())

@@ -6,6 +6,7 @@ use crate::dialect::Postgres;
 use crate::encode::ArrayColumn;
 use crate::error::db_error;
 use crate::sql;
+use crate::statement::audited;
 use sea_query::PostgresQueryBuilder;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::HashMap;
@@ -55,7 +56,9 @@ impl BatchInsert {
         let query = self
             .arrays
             .into_iter()
-            .fold(sqlx::query(&self.sql), |query, array| array.bind(query));
+            .fold(sqlx::query(audited(self.sql)), |query, array| {
+                array.bind(query)
+            });
         let done = query.execute(&mut *conn).await.map_err(db_error)?;
         Ok(match self.action {
             WriteAction::Delete => 0,
@@ -123,7 +126,7 @@ pub(crate) async fn run(
 ) -> Result<HashMap<Uuid, i64>> {
     instrument.commit_statement(1)?;
     let mut tx = pool.begin().await.map_err(db_error)?;
-    let outcome = match check_branches(&mut tx, instrument, &prepared.checks).await {
+    let outcome = match check_branches(&mut tx, instrument, prepared.checks).await {
         Ok(next) => {
             let last = next + prepared.inserts.len() as u64;
             match insert_all(&mut tx, instrument, next, prepared.inserts).await {
@@ -152,18 +155,18 @@ pub(crate) async fn run(
 async fn check_branches(
     conn: &mut PgConnection,
     instrument: &Instrument,
-    checks: &[BranchCheck],
+    checks: Vec<BranchCheck>,
 ) -> Result<u64> {
     let mut statement = 2;
     for check in checks {
         instrument.commit_statement(statement)?;
-        sqlx::query(&check.lock)
+        sqlx::query(audited(check.lock))
             .bind(&check.parents)
             .fetch_all(&mut *conn)
             .await
             .map_err(db_error)?;
         instrument.commit_statement(statement + 1)?;
-        let children = sqlx::query(&check.children)
+        let children = sqlx::query(audited(check.children))
             .bind(&check.parents)
             .fetch_all(&mut *conn)
             .await
@@ -193,7 +196,9 @@ async fn insert_all(
             let query = insert
                 .arrays
                 .into_iter()
-                .fold(sqlx::query(&insert.sql), |query, array| array.bind(query));
+                .fold(sqlx::query(audited(insert.sql)), |query, array| {
+                    array.bind(query)
+                });
             let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
             for row in &rows {
                 let id: i64 = row.try_get(0).map_err(db_error)?;

@@ -3,9 +3,11 @@
 use crate::error::{classify, db_error};
 use crate::options::PostgresOptions;
 use crate::sql::{ident, LOCK_SCHEMA};
+use crate::statement::audited;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use verso_core::{DbErrorKind, Error, Instrument, Result};
 
@@ -45,11 +47,11 @@ pub(crate) async fn open_pool(
         // is retryable) instead of costing a round trip on every acquire.
         .test_before_acquire(false);
     if let Some(schema) = schema {
-        let set_path = format!("SET search_path TO {}", ident(schema));
+        let set_path: Arc<str> = format!("SET search_path TO {}", ident(schema)).into();
         pool = pool.after_connect(move |conn, _meta| {
-            let set_path = set_path.clone();
+            let set_path = audited(Arc::clone(&set_path));
             Box::pin(async move {
-                conn.execute(set_path.as_str()).await?;
+                conn.execute(set_path).await?;
                 Ok(())
             })
         });
@@ -93,11 +95,14 @@ async fn create_schema(
         .await
         .map_err(db_error)?;
     instrument.query();
-    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)))
-        .persistent(false)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+    sqlx::query(audited(format!(
+        "CREATE SCHEMA IF NOT EXISTS {}",
+        ident(schema)
+    )))
+    .persistent(false)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
     instrument.query();
     tx.commit().await.map_err(db_error)
 }

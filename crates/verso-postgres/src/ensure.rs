@@ -5,6 +5,7 @@ use crate::check::{catalog_columns, check_table, entity_columns, FoundColumn, Mi
 use crate::dialect::Postgres;
 use crate::error::db_error;
 use crate::sql::{LOCK_SCHEMA, TABLE_EXISTS, UPSERT_CATALOG};
+use crate::statement::audited;
 use sea_query::PostgresQueryBuilder;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::BTreeMap;
@@ -131,10 +132,10 @@ async fn ensure_in(
     if !existing.contains_key(CATALOG_TABLE) {
         statements.push(verso_sql::catalog_table(&Postgres).to_string(PostgresQueryBuilder));
     }
-    for statement in &statements {
+    for text in statements {
         instrument.query();
         // Not kept in the connection's prepared-statement cache.
-        sqlx::query(statement)
+        sqlx::query(audited(text))
             .persistent(false)
             .execute(&mut *conn)
             .await

@@ -108,6 +108,7 @@ mod tests {
     /// a serialization failure and a lost connection.
     mod on_a_server {
         use super::*;
+        use crate::statement::audited;
         use sqlx::{Connection, Executor, PgConnection};
 
         async fn connect() -> Option<PgConnection> {
@@ -128,17 +129,19 @@ mod tests {
         /// A table of one row, on its own name, dropped by the caller.
         async fn one_row_table(conn: &mut PgConnection) -> String {
             let table = format!("verso_errors_{}", uuid::Uuid::new_v4().simple());
-            conn.execute(format!("CREATE TABLE {table} (k INT PRIMARY KEY, v INT)").as_str())
-                .await
-                .unwrap();
-            conn.execute(format!("INSERT INTO {table} VALUES (1, 0)").as_str())
+            conn.execute(audited(format!(
+                "CREATE TABLE {table} (k INT PRIMARY KEY, v INT)"
+            )))
+            .await
+            .unwrap();
+            conn.execute(audited(format!("INSERT INTO {table} VALUES (1, 0)")))
                 .await
                 .unwrap();
             table
         }
 
         async fn fail(conn: &mut PgConnection, sql: &str) -> Error {
-            db_error(conn.execute(sql).await.unwrap_err())
+            db_error(conn.execute(audited(sql)).await.unwrap_err())
         }
 
         fn kind(error: &Error) -> DbErrorKind {
@@ -159,7 +162,7 @@ mod tests {
             // A row locked by another transaction for longer than allowed.
             first.execute("BEGIN").await.unwrap();
             first
-                .execute(format!("UPDATE {table} SET v = 1 WHERE k = 1").as_str())
+                .execute(audited(format!("UPDATE {table} SET v = 1 WHERE k = 1")))
                 .await
                 .unwrap();
             second.execute("SET lock_timeout = '50ms'").await.unwrap();
@@ -178,11 +181,11 @@ mod tests {
                 .await
                 .unwrap();
             first
-                .execute(format!("SELECT v FROM {table}").as_str())
+                .execute(audited(format!("SELECT v FROM {table}")))
                 .await
                 .unwrap();
             second
-                .execute(format!("UPDATE {table} SET v = 3 WHERE k = 1").as_str())
+                .execute(audited(format!("UPDATE {table} SET v = 3 WHERE k = 1")))
                 .await
                 .unwrap();
             let serialization =
@@ -208,7 +211,7 @@ mod tests {
                 .await
                 .unwrap();
             first
-                .execute(format!("SELECT pg_terminate_backend({pid})").as_str())
+                .execute(audited(format!("SELECT pg_terminate_backend({pid})")))
                 .await
                 .unwrap();
             let killed = fail(&mut second, "SELECT 1").await;
@@ -216,7 +219,7 @@ mod tests {
             assert!(killed.is_retryable());
 
             first
-                .execute(format!("DROP TABLE {table}").as_str())
+                .execute(audited(format!("DROP TABLE {table}")))
                 .await
                 .unwrap();
         }

@@ -55,6 +55,7 @@ mod load;
 mod options;
 mod query;
 mod sql;
+mod statement;
 mod upgrade;
 
 pub use options::PostgresOptions;

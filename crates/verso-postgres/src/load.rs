@@ -5,11 +5,13 @@ use crate::decode::{gained_child, row_meta, stored_row, walked, Walked};
 use crate::dialect::Postgres;
 use crate::error::{db_error, sqlstate, UNDEFINED_TABLE};
 use crate::sql;
+use crate::statement::audited;
 use chrono::{DateTime, Utc};
 use sea_query::PostgresQueryBuilder;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::{PgPool, Postgres as Pg, Row};
+use std::sync::Arc;
 use uuid::Uuid;
 use verso_core::{
     EntityType, GainedChild, Instrument, LoadRequest, LoadRun, LoadStep, LoadedRows, Lookup,
@@ -102,13 +104,19 @@ async fn select_rows(
             let sql = verso_sql::rendered(("postgres", "select_by_id"), ty, || {
                 verso_sql::select_by_id(ty, &Postgres).to_string(PostgresQueryBuilder)
             });
-            sqlx::query(&sql).bind(*id).fetch_all(pool).await
+            sqlx::query(audited(Arc::clone(&sql)))
+                .bind(*id)
+                .fetch_all(pool)
+                .await
         }
         ids => {
             let sql = verso_sql::rendered(("postgres", "select_by_ids"), ty, || {
                 verso_sql::select_by_ids(ty, &Postgres).to_string(PostgresQueryBuilder)
             });
-            sqlx::query(&sql).bind(ids).fetch_all(pool).await
+            sqlx::query(audited(Arc::clone(&sql)))
+                .bind(ids)
+                .fetch_all(pool)
+                .await
         }
     }
     .map_err(db_error)?;
@@ -131,9 +139,11 @@ pub(crate) async fn lookup(
         verso_sql::storage::lookup(ty, lookup, &Postgres)
     });
     let (sql, params) = statement.as_ref();
-    let query = params.iter().fold(sqlx::query(sql), |query, param| {
-        bind_lookup_param(query, lookup, *param)
-    });
+    let query = params
+        .iter()
+        .fold(sqlx::query(audited(sql.as_str())), |query, param| {
+            bind_lookup_param(query, lookup, *param)
+        });
     instrument.query();
     let rows = query.fetch_all(pool).await.map_err(db_error)?;
     rows.iter().map(|row| row_meta(row, ty.name)).collect()
@@ -195,7 +205,7 @@ pub(crate) async fn gained_children(
         verso_sql::storage::gained_children(ty, &Postgres)
     });
     instrument.query();
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(audited(Arc::clone(&sql)))
         .bind(lineage_id)
         .bind(field)
         .fetch_all(pool)
@@ -213,12 +223,12 @@ pub(crate) async fn select_versions(
 ) -> Result<Vec<RowMeta>> {
     instrument.query();
     let sql = verso_sql::select_versions(ty, query, &Postgres).to_string(PostgresQueryBuilder);
-    let statement = sqlx::query(&sql);
-    let statement = match &query.filter {
-        VersionFilter::All => statement,
-        VersionFilter::In { ids, .. } => statement.bind(ids.clone()),
+    let select = sqlx::query(audited(sql));
+    let select = match &query.filter {
+        VersionFilter::All => select,
+        VersionFilter::In { ids, .. } => select.bind(ids.clone()),
     };
-    let rows = statement.fetch_all(pool).await.map_err(db_error)?;
+    let rows = select.fetch_all(pool).await.map_err(db_error)?;
     rows.iter().map(|row| row_meta(row, ty.name)).collect()
 }
 
@@ -257,7 +267,9 @@ pub(crate) async fn find_type(
             verso_sql::find_type(&tables, column, &Postgres).to_string(PostgresQueryBuilder);
         let query = names
             .iter()
-            .fold(sqlx::query(&union).bind(id), |query, name| query.bind(name));
+            .fold(sqlx::query(audited(union)).bind(id), |query, name| {
+                query.bind(name)
+            });
         instrument.query();
         let row = query.fetch_optional(pool).await.map_err(db_error)?;
         if let Some(row) = row {

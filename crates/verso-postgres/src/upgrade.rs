@@ -21,6 +21,7 @@ use crate::commit::BatchInsert;
 use crate::dialect::Postgres;
 use crate::error::db_error;
 use crate::sql::{LOCK_SCHEMA, TABLE_EXISTS};
+use crate::statement::audited;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
@@ -148,9 +149,9 @@ async fn migrate(conn: &mut PgConnection, steps: &mut Steps<'_>) -> Result<Optio
     let links = read_links(conn).await?;
     let plan = plan_upgrade(&versions, links)?;
 
-    for statement in storage::shared_tables(&Postgres) {
+    for text in storage::shared_tables(&Postgres) {
         steps.next()?;
-        execute_ddl(conn, &statement).await?;
+        execute_ddl(conn, text).await?;
     }
     for ty in &tables {
         steps.next()?;
@@ -159,10 +160,10 @@ async fn migrate(conn: &mut PgConnection, steps: &mut Steps<'_>) -> Result<Optio
             quoted(&schema),
             quoted(&format!("{}_lineage_id_idx", ty.table))
         );
-        execute_ddl(conn, &format!("DROP INDEX IF EXISTS {old_index}")).await?;
-        for statement in storage::entity_index_statements(ty) {
+        execute_ddl(conn, format!("DROP INDEX IF EXISTS {old_index}")).await?;
+        for text in storage::entity_index_statements(ty) {
             steps.next()?;
-            execute_ddl(conn, &statement).await?;
+            execute_ddl(conn, text).await?;
         }
     }
     // The writes a commit stores lists, chunks, list changes and heads with.
@@ -179,15 +180,15 @@ async fn migrate(conn: &mut PgConnection, steps: &mut Steps<'_>) -> Result<Optio
         steps.instrument.rows_written(rows);
     }
     steps.next()?;
-    execute_ddl(conn, &format!("DROP TABLE {LEGACY_LINKS_TABLE}")).await?;
+    execute_ddl(conn, format!("DROP TABLE {LEGACY_LINKS_TABLE}")).await?;
     steps.next()?;
     Ok(Some(plan.report()))
 }
 
 /// Runs a statement that is not kept in the connection's cache of
 /// prepared statements: DDL, and the reads of one table each.
-async fn execute_ddl(conn: &mut PgConnection, statement: &str) -> Result<()> {
-    sqlx::query(statement)
+async fn execute_ddl(conn: &mut PgConnection, text: String) -> Result<()> {
+    sqlx::query(audited(text))
         .persistent(false)
         .execute(&mut *conn)
         .await
@@ -240,10 +241,10 @@ async fn read_catalog(conn: &mut PgConnection) -> Result<Vec<&'static EntityType
 
 /// The lineage metadata of every version of `ty`, oldest first.
 async fn read_versions(conn: &mut PgConnection, ty: &EntityType) -> Result<Vec<VersionInfo>> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(audited(format!(
         "SELECT ecs_id, lineage_id, parent_id FROM {} ORDER BY created_at, id",
         quoted(ty.table)
-    ))
+    )))
     .persistent(false)
     .fetch_all(&mut *conn)
     .await
@@ -272,10 +273,10 @@ fn version_info(row: &PgRow, ty: &EntityType) -> Result<VersionInfo> {
 
 /// Every row of the link table, by parent, field and position.
 async fn read_links(conn: &mut PgConnection) -> Result<Vec<LegacyLink>> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(audited(format!(
         "SELECT parent_ecs_id, field, position, child_ecs_id, child_type \
          FROM {LEGACY_LINKS_TABLE} ORDER BY parent_ecs_id, field, position"
-    ))
+    )))
     .persistent(false)
     .fetch_all(&mut *conn)
     .await

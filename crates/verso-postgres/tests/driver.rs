@@ -1105,14 +1105,14 @@ async fn the_walk_looks_up_lists_and_chunks_by_primary_key() {
         .await
         .unwrap();
         for mode in ["force_custom_plan", "force_generic_plan"] {
-            sqlx::query(&format!("SET plan_cache_mode = {mode}"))
+            sqlx::query(sqlx::AssertSqlSafe(format!("SET plan_cache_mode = {mode}")))
                 .execute(&pool)
                 .await
                 .unwrap();
-            let explained: serde_json::Value = sqlx::query_scalar(&format!(
+            let explained: serde_json::Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "EXPLAIN (FORMAT JSON) EXECUTE {name}('{root}'::uuid, \
                  '{{Thread,Message}}'::text[])"
-            ))
+            )))
             .persistent(false)
             .fetch_one(&pool)
             .await

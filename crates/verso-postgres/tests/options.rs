@@ -39,8 +39,10 @@ async fn options_set_the_pool_the_schema_and_the_statement_cache() {
         .await
         .unwrap();
     assert_eq!(jit, "off", "Verso's short queries run without JIT");
-    sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-        .execute(pool)
-        .await
-        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{schema}\" CASCADE"
+    )))
+    .execute(pool)
+    .await
+    .unwrap();
 }

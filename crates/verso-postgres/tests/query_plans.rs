@@ -45,12 +45,13 @@ async fn new_plan(pool: &PgPool, before: &[String]) -> (String, Vec<(String, Str
     } else {
         format!("({})", vec!["NULL"; params as usize].join(", "))
     };
-    let explained: serde_json::Value =
-        sqlx::query_scalar(&format!("EXPLAIN (FORMAT JSON) EXECUTE {name}{args}"))
-            .persistent(false)
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let explained: serde_json::Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "EXPLAIN (FORMAT JSON) EXECUTE {name}{args}"
+    )))
+    .persistent(false)
+    .fetch_one(pool)
+    .await
+    .unwrap();
     let mut nodes = Vec::new();
     plan_nodes(&explained[0]["Plan"], &mut nodes);
     (statement, nodes)

@@ -13,6 +13,7 @@ mod support;
 
 use rusqlite::OpenFlags;
 use serde_json::Value as Json;
+use sqlx::AssertSqlSafe;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use support::{plan_of, setup, TestDb, ThreadNode};
@@ -136,7 +137,9 @@ async fn load_layout1(db: &TestDb) {
         );
         let query = values
             .into_iter()
-            .fold(sqlx::query(&insert), |query, column| query.bind(column));
+            .fold(sqlx::query(AssertSqlSafe(insert)), |query, column| {
+                query.bind(column)
+            });
         query.execute(db.driver.pool()).await.unwrap();
         if columns.iter().any(|(name, _)| name == "id") {
             db.execute(&format!(
@@ -177,10 +180,10 @@ async fn indexes_of(db: &TestDb) -> Vec<(String, String)> {
 
 /// The rows of a table, each as its text, sorted.
 async fn rows_of(db: &TestDb, table: &str) -> Vec<String> {
-    sqlx::query_scalar(&format!(
+    sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT t::text FROM {} t ORDER BY 1",
         quoted(table)
-    ))
+    )))
     .fetch_all(db.driver.pool())
     .await
     .unwrap()

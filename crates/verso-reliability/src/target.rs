@@ -200,7 +200,7 @@ pub async fn wait_for_sessions_to_end(url: &str, name: &str, limit: std::time::D
 async fn drop_schema(url: &str, schema: &str) {
     if let Ok(pool) = sqlx::PgPool::connect(url).await {
         let drop = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-        let _ = sqlx::query(&drop).execute(&pool).await;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await;
         pool.close().await;
     }
 }

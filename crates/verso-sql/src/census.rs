@@ -4,7 +4,8 @@ use crate::rank::{newest_of_each_lineage, rank_by_lineage};
 use crate::storage::HEADS_TABLE;
 use crate::Dialect;
 use sea_query::{
-    Alias, Asterisk, Expr, Func, Order, Query, SelectStatement, UnionType, WindowStatement,
+    Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, UnionType,
+    WindowStatement,
 };
 use verso_core::{EntityType, IdKind, TypeCounts};
 
@@ -45,15 +46,13 @@ pub fn find_prefix(
         };
         let mut select = Query::select();
         select
-            .expr(Expr::val((first + i) as i64).cast_as(Alias::new("int8")))
-            .expr(Expr::val(kind_number(kind)).cast_as(Alias::new("int8")))
-            .column(Alias::new(column))
+            .expr(Expr::val((first + i) as i64).cast_as("int8"))
+            .expr(Expr::val(kind_number(kind)).cast_as("int8"))
+            .column(column)
             .from(Alias::new(table))
-            .and_where(
-                Expr::col(Alias::new(column)).between(dialect.parameter(1), dialect.parameter(2)),
-            );
+            .and_where(Expr::col(column).between(dialect.parameter(1), dialect.parameter(2)));
         if kind == IdKind::Lineage {
-            select.group_by_col(Alias::new(column));
+            select.group_by_col(column);
         }
         select
     };
@@ -93,10 +92,10 @@ pub fn prefix_kind(number: i64) -> IdKind {
 pub fn count_versions(types: &[&EntityType], first: usize) -> SelectStatement {
     let mut branches = types.iter().enumerate().map(|(i, ty)| {
         Query::select()
-            .expr(Expr::val((first + i) as i64).cast_as(Alias::new("int8")))
+            .expr(Expr::val((first + i) as i64).cast_as("int8"))
             .expr(Func::count(Expr::col(Asterisk)))
-            .expr(Func::count_distinct(Expr::col(Alias::new("lineage_id"))))
-            .from(Alias::new(ty.table))
+            .expr(Func::count_distinct(Expr::col("lineage_id")))
+            .from(ty.table)
             .take()
     });
     let mut union = branches.next().expect("at least one type");
@@ -132,21 +131,17 @@ pub fn type_counts(
 /// `created_at`, the version count, the first `created_at` and the number
 /// of heads (from the heads table, by its key); oldest lineage first.
 pub fn lineages(ty: &EntityType) -> SelectStatement {
-    let per_lineage = || WindowStatement::partition_by(Alias::new("lineage_id"));
+    let per_lineage = || WindowStatement::partition_by("lineage_id");
     let mut ranked = Query::select();
     ranked
-        .columns(["lineage_id", "ecs_id", "created_at"].map(Alias::new))
+        .columns(["lineage_id", "ecs_id", "created_at"])
+        .expr_window_as(Func::count(Expr::col(Asterisk)), per_lineage(), "versions")
         .expr_window_as(
-            Func::count(Expr::col(Asterisk)),
+            Func::min(Expr::col("created_at")),
             per_lineage(),
-            Alias::new("versions"),
+            "first_at",
         )
-        .expr_window_as(
-            Func::min(Expr::col(Alias::new("created_at"))),
-            per_lineage(),
-            Alias::new("first_at"),
-        )
-        .from(Alias::new(ty.table));
+        .from(ty.table);
     rank_by_lineage(&mut ranked);
     newest_of_each_lineage(
         ranked,
@@ -156,7 +151,7 @@ pub fn lineages(ty: &EntityType) -> SelectStatement {
         "(SELECT count(*) FROM {HEADS_TABLE} AS verso_h \
          WHERE verso_h.lineage_id = ranked.lineage_id)"
     )))
-    .order_by(Alias::new("first_at"), Order::Asc)
-    .order_by(Alias::new("lineage_id"), Order::Asc)
+    .order_by("first_at", Order::Asc)
+    .order_by("lineage_id", Order::Asc)
     .take()
 }

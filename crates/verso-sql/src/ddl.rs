@@ -9,7 +9,7 @@ use verso_core::{ColumnType, EntityType, Error};
 /// `nullable`.
 fn column(name: &str, ty: ColumnType, nullable: bool, dialect: &impl Dialect) -> ColumnDef {
     let mut def = ColumnDef::new(Alias::new(name));
-    def.custom(Alias::new(dialect.column_type(ty)));
+    def.custom(dialect.column_type(ty));
     if !nullable {
         def.not_null();
     }
@@ -29,10 +29,7 @@ pub fn entity_table(ty: &EntityType, dialect: &impl Dialect) -> TableCreateState
         id.extra(numbering);
     }
     let mut table = Table::create();
-    table
-        .table(Alias::new(ty.table))
-        .if_not_exists()
-        .col(id.primary_key());
+    table.table(ty.table).if_not_exists().col(id.primary_key());
     for c in &VERSION_COLUMNS {
         table.col(layout_column(c, dialect));
     }
@@ -61,7 +58,7 @@ pub fn catalog_table(dialect: &impl Dialect) -> TableCreateStatement {
     let [key, rest @ ..] = &CATALOG_COLUMNS;
     let mut table = Table::create();
     table
-        .table(Alias::new(CATALOG_TABLE))
+        .table(CATALOG_TABLE)
         .if_not_exists()
         .col(layout_column(key, dialect).primary_key());
     for c in rest {

@@ -1,6 +1,6 @@
 //! What differs between the SQL databases Verso stores in.
 
-use sea_query::SimpleExpr;
+use sea_query::Expr;
 use verso_core::ColumnType;
 
 /// The parts of Verso's statements that differ between databases; every
@@ -16,11 +16,11 @@ pub trait Dialect {
     fn row_numbering(&self) -> Option<&'static str>;
 
     /// Parameter number `n` (from 1) of a statement.
-    fn parameter(&self, n: usize) -> SimpleExpr;
+    fn parameter(&self, n: usize) -> Expr;
 
     /// Whether `column` holds one of the ids of the list bound as parameter
     /// number `n`.
-    fn in_id_list(&self, column: &str, n: usize) -> SimpleExpr;
+    fn in_id_list(&self, column: &str, n: usize) -> Expr;
 
     /// Parameter number `n` (from 1), as statement text.
     fn param(&self, n: usize) -> String;

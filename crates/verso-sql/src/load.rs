@@ -4,7 +4,7 @@
 use crate::layout::meta_columns;
 use crate::rank::{newest_of_each_lineage, rank_by_lineage};
 use crate::Dialect;
-use sea_query::{Alias, Expr, Order, Query, SelectStatement, UnionType};
+use sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement, UnionType};
 use verso_core::{EntityType, VersionFilter, VersionQuery};
 
 /// The whole versions of `ty` (metadata, then the type's columns) whose
@@ -18,18 +18,14 @@ pub fn select_by_ids(ty: &EntityType, dialect: &impl Dialect) -> SelectStatement
 /// The whole version of `ty` whose `ecs_id` is bound as parameter 1.
 pub fn select_by_id(ty: &EntityType, dialect: &impl Dialect) -> SelectStatement {
     select_whole(ty)
-        .and_where(Expr::col(Alias::new("ecs_id")).eq(dialect.parameter(1)))
+        .and_where(Expr::col("ecs_id").eq(dialect.parameter(1)))
         .take()
 }
 
 fn select_whole(ty: &EntityType) -> SelectStatement {
     Query::select()
-        .columns(
-            meta_columns()
-                .chain(ty.columns.iter().map(|c| c.name))
-                .map(Alias::new),
-        )
-        .from(Alias::new(ty.table))
+        .columns(meta_columns().chain(ty.columns.iter().map(|c| c.name)))
+        .from(ty.table)
         .take()
 }
 
@@ -46,9 +42,7 @@ pub fn select_versions(
     dialect: &impl Dialect,
 ) -> SelectStatement {
     let mut select = Query::select();
-    select
-        .columns(meta_columns().map(Alias::new))
-        .from(Alias::new(ty.table));
+    select.columns(meta_columns()).from(ty.table);
     let filter = match &query.filter {
         VersionFilter::In { column, .. } => Some(*column),
         VersionFilter::All => None,
@@ -62,13 +56,13 @@ pub fn select_versions(
             if let Some(column) = filter {
                 // Rank every version of the lineages with a matching version.
                 let lineages = Query::select()
-                    .column(Alias::new("lineage_id"))
-                    .from(Alias::new(ty.table))
+                    .column("lineage_id")
+                    .from(ty.table)
                     .and_where(dialect.in_id_list(column, 1))
                     .take();
-                select.and_where(Expr::col(Alias::new("lineage_id")).in_subquery(lineages));
+                select.and_where(Expr::col("lineage_id").in_subquery(lineages));
                 if !meta_columns().any(|c| c == column) {
-                    select.column(Alias::new(column));
+                    select.column(column);
                 }
             }
             rank_by_lineage(&mut select);
@@ -79,8 +73,8 @@ pub fn select_versions(
         }
     }
     select
-        .order_by(Alias::new("created_at"), Order::Asc)
-        .order_by(Alias::new("id"), Order::Asc)
+        .order_by("created_at", Order::Asc)
+        .order_by("id", Order::Asc)
         .take()
 }
 
@@ -96,7 +90,7 @@ pub fn select_versions(
 pub fn find_type(tables: &[&str], column: &str, dialect: &impl Dialect) -> SelectStatement {
     let mut branches = tables.iter().enumerate().map(|(i, table)| {
         Query::select()
-            .expr(dialect.parameter(i + 2).cast_as(Alias::new("text")))
+            .expr(dialect.parameter(i + 2).cast_as("text"))
             .from(Alias::new(*table))
             .and_where(Expr::col(Alias::new(column)).eq(dialect.parameter(1)))
             .take()

@@ -1,6 +1,6 @@
 //! Keeping the newest version of each lineage.
 
-use sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, WindowStatement};
+use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement, WindowStatement};
 
 /// The name of the rank column in the ranked subquery.
 const RANK: &str = "verso_rank";
@@ -10,25 +10,25 @@ const RANK: &str = "verso_rank";
 /// of each lineage (the row id breaks ties between equal timestamps).
 pub(crate) fn rank_by_lineage(select: &mut SelectStatement) {
     select.expr_window_as(
-        Func::cust(Alias::new("row_number")),
-        WindowStatement::partition_by(Alias::new("lineage_id"))
-            .order_by(Alias::new("created_at"), Order::Desc)
-            .order_by(Alias::new("id"), Order::Desc)
+        Func::cust("row_number"),
+        WindowStatement::partition_by("lineage_id")
+            .order_by("created_at", Order::Desc)
+            .order_by("id", Order::Desc)
             .take(),
-        Alias::new(RANK),
+        RANK,
     );
 }
 
 /// `SELECT <columns> FROM (<ranked>) AS ranked WHERE verso_rank = 1`: the
 /// rows of `ranked` (ranked by [`rank_by_lineage`]) that are the newest of
 /// their lineage.
-pub(crate) fn newest_of_each_lineage<'a>(
+pub(crate) fn newest_of_each_lineage(
     ranked: SelectStatement,
-    columns: impl IntoIterator<Item = &'a str>,
+    columns: impl IntoIterator<Item = &'static str>,
 ) -> SelectStatement {
     Query::select()
-        .columns(columns.into_iter().map(Alias::new))
-        .from_subquery(ranked, Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new(RANK)).eq(1))
+        .columns(columns)
+        .from_subquery(ranked, "ranked")
+        .and_where(Expr::col(RANK).eq(1))
         .take()
 }

@@ -2,7 +2,7 @@
 //! each dialect hook lands.
 
 use crate::*;
-use sea_query::{Expr, PostgresQueryBuilder, SimpleExpr};
+use sea_query::{Expr, PostgresQueryBuilder};
 use verso_core::{Column, ColumnType, EntityType, Lookup, TypeRef, VersionFilter, VersionQuery};
 
 /// Type names as `ColumnType::name`, `$N` parameters, a visible marker
@@ -18,11 +18,11 @@ impl Dialect for Marked {
         Some("NUMBERED")
     }
 
-    fn parameter(&self, n: usize) -> SimpleExpr {
+    fn parameter(&self, n: usize) -> Expr {
         Expr::cust(format!("${n}"))
     }
 
-    fn in_id_list(&self, column: &str, n: usize) -> SimpleExpr {
+    fn in_id_list(&self, column: &str, n: usize) -> Expr {
         Expr::cust(format!("{column} IN LIST ${n}"))
     }
 
@@ -90,7 +90,7 @@ fn entity_tables_start_with_the_metadata() {
     assert_eq!(
         entity_table(&NOTE, &Marked).to_string(PostgresQueryBuilder),
         "CREATE TABLE IF NOT EXISTS \"notes\" ( \
-         \"id\" int NOT NULL NUMBERED PRIMARY KEY, \
+         \"id\" int NOT NULL PRIMARY KEY NUMBERED, \
          \"ecs_id\" uuid NOT NULL, \
          \"lineage_id\" uuid NOT NULL, \
          \"parent_id\" uuid, \

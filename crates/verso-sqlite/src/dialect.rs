@@ -1,6 +1,6 @@
 //! SQLite's side of the statements shared with the other SQL drivers.
 
-use sea_query::{Alias, Expr, Func, Query, SimpleExpr};
+use sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use verso_core::ColumnType;
 use verso_sql::Dialect;
 
@@ -29,20 +29,17 @@ impl Dialect for Sqlite {
         None
     }
 
-    fn parameter(&self, n: usize) -> SimpleExpr {
+    fn parameter(&self, n: usize) -> Expr {
         Expr::cust(format!("?{n}"))
     }
 
     /// `column IN (SELECT value FROM json_each(?n))`: the list travels as
     /// the text of a JSON array.
-    fn in_id_list(&self, column: &str, n: usize) -> SimpleExpr {
+    fn in_id_list(&self, column: &str, n: usize) -> Expr {
         Expr::col(Alias::new(column)).in_subquery(
             Query::select()
-                .column(Alias::new("value"))
-                .from_function(
-                    Func::cust(Alias::new("json_each")).arg(self.parameter(n)),
-                    Alias::new("wanted"),
-                )
+                .column("value")
+                .from_function(Func::cust("json_each").arg(self.parameter(n)), "wanted")
                 .take(),
         )
     }

@@ -3,17 +3,17 @@
 //! other SQL drivers come from [`verso_sql`].
 
 use crate::dialect::Sqlite;
-use sea_query::{Alias, OnConflict, Query, SqliteQueryBuilder};
+use sea_query::{OnConflict, Query, SqliteQueryBuilder};
 use std::sync::OnceLock;
 use verso_sql::storage::WalkShape;
 use verso_sql::{Dialect, CATALOG_COLUMNS, CATALOG_TABLE};
 
 /// Upserts one catalog row: `?1` type name, `?2` table, `?3` definition.
 pub(crate) fn upsert_catalog() -> String {
-    let [type_name, rest @ ..] = CATALOG_COLUMNS.map(|c| Alias::new(c.name));
+    let [type_name, rest @ ..] = CATALOG_COLUMNS.map(|c| c.name);
     Query::insert()
-        .into_table(Alias::new(CATALOG_TABLE))
-        .columns(CATALOG_COLUMNS.map(|c| Alias::new(c.name)))
+        .into_table(CATALOG_TABLE)
+        .columns(CATALOG_COLUMNS.map(|c| c.name))
         .values_panic((1..=3).map(|n| Sqlite.parameter(n)))
         .on_conflict(
             OnConflict::column(type_name)

@@ -51,8 +51,10 @@ fn names(conn: &Connection, kind: &str) -> Vec<String> {
 }
 
 fn count(conn: &Connection, table: &str) -> u64 {
-    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap()
+    let rows: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap();
+    rows.try_into().unwrap()
 }
 
 const ENTITY_TABLES: [&str; 6] = [
@@ -119,7 +121,7 @@ async fn the_link_table_and_old_indexes_are_replaced_by_this_layout() {
     }
     assert_eq!(count(&after, "verso_lists"), report.lists);
     assert_eq!(count(&after, "verso_chunks"), report.chunks);
-    let tall: u64 = after
+    let tall: i64 = after
         .query_row(
             "SELECT count(*) FROM verso_lists WHERE height > 0",
             [],

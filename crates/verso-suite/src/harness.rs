@@ -106,7 +106,7 @@ impl Harness {
             Cleanup::Schema(schema) => {
                 if let Ok(pool) = sqlx::PgPool::connect(&postgres_url()).await {
                     let drop = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-                    let _ = sqlx::query(&drop).execute(&pool).await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await;
                     pool.close().await;
                 }
             }

@@ -771,14 +771,14 @@ impl Tamper {
             Tamper::Postgres(pool) => {
                 for table in [&tables.thread, &tables.message] {
                     for column in ["title", "text", "ecs_id", "lineage_id", "created_at"] {
-                        let _ = sqlx::query(&format!(
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                             "ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL"
-                        ))
+                        )))
                         .execute(pool)
                         .await;
                     }
                 }
-                let done = sqlx::raw_sql(sql)
+                let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(pool)
                     .await
                     .unwrap_or_else(|e| panic!("{sql}: {e}"));

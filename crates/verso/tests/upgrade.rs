@@ -287,10 +287,11 @@ fn lineages_of<'m>(manifest: &'m Manifest, type_name: &str) -> HashMap<Uuid, &'m
 async fn an_outdated_database_is_refused_until_upgraded_then_reads_back_whole() {
     let copy = Copy::of_fixture("roundtrip");
     let manifest = manifest();
-    let links: usize = copy
+    let links: i64 = copy
         .connection()
         .query_row("SELECT count(*) FROM verso_links", [], |r| r.get(0))
         .unwrap();
+    let links = usize::try_from(links).unwrap();
     let store = Store::open(&copy.url()).await.unwrap();
 
     // Before the upgrade, committing and loading both say what to do.

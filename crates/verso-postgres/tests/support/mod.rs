@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use uuid::Uuid;
 use verso_core::{
     ChildField, ChildKind, Column, ColumnType, CommitPlan, DbErrorKind, EntityType, Error, Meta,
@@ -65,7 +65,7 @@ impl TestDb {
             .after_connect(move |conn, _| {
                 let set_path = set_path.clone();
                 Box::pin(async move {
-                    sqlx::Executor::execute(conn, set_path.as_str()).await?;
+                    sqlx::Executor::execute(conn, AssertSqlSafe(set_path)).await?;
                     Ok(())
                 })
             })
@@ -76,7 +76,7 @@ impl TestDb {
 
     /// `SELECT count(*)` of a table of the test schema.
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
             .fetch_one(self.driver.pool())
             .await
             .unwrap()
@@ -93,7 +93,11 @@ impl TestDb {
 
     /// Runs a statement in the test schema.
     pub async fn execute(&self, sql: &str) {
-        self.driver.pool().execute(sql).await.unwrap();
+        self.driver
+            .pool()
+            .execute(AssertSqlSafe(sql))
+            .await
+            .unwrap();
     }
 }
 
@@ -110,7 +114,7 @@ impl Drop for TestDb {
                 .expect("runtime");
             runtime.block_on(async {
                 if let Ok(mut conn) = PgConnection::connect(&url).await {
-                    let _ = conn.execute(drop_schema.as_str()).await;
+                    let _ = conn.execute(AssertSqlSafe(drop_schema)).await;
                     let _ = conn.close().await;
                 }
             });
