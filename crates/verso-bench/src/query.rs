@@ -185,7 +185,7 @@ pub mod sqlite {
 #[cfg(feature = "postgres")]
 pub mod postgres {
     use super::*;
-    use sqlx::{PgPool, Row};
+    use sqlx::{AssertSqlSafe, PgPool, Row};
 
     /// Runs the query (`after`: the cursor `(score, id)`).
     pub async fn page(
@@ -194,7 +194,10 @@ pub mod postgres {
         after: Option<(i64, i64)>,
     ) -> sqlx::Result<Vec<PlainArticle>> {
         let sql = hand_written_sql(postgres_placeholder, after.is_some());
-        let query = sqlx::query(&sql).bind(true).bind(MIN_SCORE).bind(limit);
+        let query = sqlx::query(AssertSqlSafe(sql))
+            .bind(true)
+            .bind(MIN_SCORE)
+            .bind(limit);
         let query = match after {
             None => query,
             Some((score, id)) => query.bind(score).bind(id),
@@ -219,7 +222,7 @@ pub mod postgres {
     /// Runs the count.
     pub async fn count(pool: &PgPool) -> sqlx::Result<i64> {
         let sql = hand_written_count_sql(postgres_placeholder);
-        sqlx::query_scalar(&sql)
+        sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(true)
             .bind(MIN_SCORE)
             .fetch_one(pool)

@@ -4,6 +4,7 @@
 use crate::decode::stored_row;
 use crate::dialect::Postgres;
 use crate::error::db_error;
+use crate::statement::audited;
 use sea_query::PostgresQueryBuilder;
 use sqlx::postgres::PgArguments;
 use sqlx::{PgPool, Postgres as Pg, Row};
@@ -31,7 +32,7 @@ pub(crate) async fn select_into(
 ) -> Result<()> {
     let (sql, params) = rendered(verso_sql::select_query(ty, query, &Postgres));
     instrument.query();
-    let rows = bind_all(sqlx::query(&sql), &params)
+    let rows = bind_all(sqlx::query(audited(sql)), &params)
         .fetch_all(pool)
         .await
         .map_err(db_error)?;
@@ -50,7 +51,7 @@ pub(crate) async fn count(
 ) -> Result<u64> {
     let (sql, params) = rendered(verso_sql::count_query(ty, query, &Postgres));
     instrument.query();
-    let row = bind_all(sqlx::query(&sql), &params)
+    let row = bind_all(sqlx::query(audited(sql)), &params)
         .fetch_one(pool)
         .await
         .map_err(db_error)?;

@@ -12,7 +12,7 @@
 use crate::layout::meta_columns;
 use crate::storage::quoted;
 use crate::Dialect;
-use sea_query::{Alias, Cond, Expr, Func, Order, Query, SelectStatement, SimpleExpr};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement, SimpleExpr};
 use verso_core::{
     ColumnType, CompareOp, EntityQuery, EntityType, Filter, QueryColumn, Scope, Value,
 };
