@@ -37,6 +37,9 @@ fn select_whole(ty: &EntityType) -> SelectStatement {
 /// first. A filter on a column reads its values from the id list bound as
 /// parameter 1.
 ///
+/// A filter on a list of references (`Vec<Ref<T>>`) selects the versions
+/// whose list holds one of the ids.
+///
 /// With `newest_per_lineage`, a version is selected when it is the newest of
 /// its lineage *and* matches the filter: a link re-pointed elsewhere in its
 /// newest version no longer counts as pointing here.
@@ -53,10 +56,22 @@ pub fn select_versions(
         VersionFilter::In { column, .. } => Some(*column),
         VersionFilter::All => None,
     };
+    // A list of references holds the ids as a JSON array.
+    let holds = |column: &str| {
+        let list = ty
+            .columns
+            .iter()
+            .any(|c| c.name == column && c.references.is_some_and(|r| r.many));
+        if list {
+            dialect.list_holds_any(column, 1)
+        } else {
+            dialect.in_id_list(column, 1)
+        }
+    };
     match (filter, query.newest_per_lineage) {
         (None, false) => {}
         (Some(column), false) => {
-            select.and_where(dialect.in_id_list(column, 1));
+            select.and_where(holds(column));
         }
         (filter, true) => {
             if let Some(column) = filter {
@@ -64,7 +79,7 @@ pub fn select_versions(
                 let lineages = Query::select()
                     .column(Alias::new("lineage_id"))
                     .from(Alias::new(ty.table))
-                    .and_where(dialect.in_id_list(column, 1))
+                    .and_where(holds(column))
                     .take();
                 select.and_where(Expr::col(Alias::new("lineage_id")).in_subquery(lineages));
                 if !meta_columns().any(|c| c == column) {
@@ -74,7 +89,7 @@ pub fn select_versions(
             rank_by_lineage(&mut select);
             select = newest_of_each_lineage(select, meta_columns());
             if let Some(column) = filter {
-                select.and_where(dialect.in_id_list(column, 1));
+                select.and_where(holds(column));
             }
         }
     }

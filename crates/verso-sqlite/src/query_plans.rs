@@ -7,7 +7,8 @@ use rusqlite::Connection;
 use uuid::Uuid;
 use verso_core::{
     ChildField, ChildKind, ChunkRow, ChunkedList, Column, ColumnType, CommitPlan, Driver,
-    EntityType, ListRow, LoadRequest, Lookup, NewVersion, TableBatch, TypeRef, Value,
+    EntityType, ListRow, LoadRequest, Lookup, NewVersion, RefKind, Reference, TableBatch, TypeRef,
+    Value,
 };
 use verso_sql::storage;
 
@@ -26,7 +27,7 @@ static NOTE: EntityType = EntityType {
             name: "reply_to",
             ty: ColumnType::Uuid,
             nullable: true,
-            references: Some(TypeRef::Named("Note")),
+            references: Some(Reference::one(TypeRef::Named("Note"), RefKind::Version)),
         },
     ],
     children: &[ChildField {

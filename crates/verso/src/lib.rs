@@ -50,6 +50,7 @@ mod history;
 mod lineage;
 mod open;
 mod read;
+mod references;
 mod store;
 mod trace;
 mod traced;

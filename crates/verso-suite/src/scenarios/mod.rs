@@ -7,9 +7,11 @@ mod edge_cases;
 mod history;
 mod history_edge_cases;
 mod many_types;
+mod reference_lists;
 mod relationships;
 mod schema;
 mod type_identity;
+mod unsigned;
 
 pub use self::cancellation::*;
 pub use self::core::*;
@@ -17,9 +19,11 @@ pub use self::edge_cases::*;
 pub use self::history::*;
 pub use self::history_edge_cases::*;
 pub use self::many_types::*;
+pub use self::reference_lists::*;
 pub use self::relationships::*;
 pub use self::schema::*;
 pub use self::type_identity::*;
+pub use self::unsigned::*;
 
 /// Runs `work` and returns what it cost in statements and rows.
 #[macro_export]
