@@ -13,7 +13,6 @@ use crate::plan::CommitPlan;
 use crate::reference_list::reference_ids;
 use crate::schema::{EntityType, RefKind};
 use crate::value::Value;
-use crate::VersionQuery;
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -65,15 +64,6 @@ impl ReferenceCheck<'_> {
     /// The ids to look for, each once.
     pub fn ids(&self) -> Vec<Uuid> {
         self.references.iter().map(|r| r.id).collect()
-    }
-
-    /// The query finding the stored targets: versions by `ecs_id`, or the
-    /// newest version of each lineage.
-    pub fn query(&self) -> VersionQuery {
-        match self.kind {
-            RefKind::Version => VersionQuery::ecs_ids(self.ids()),
-            RefKind::Lineage => VersionQuery::lineages(self.ids()).newest(),
-        }
     }
 
     /// The first reference whose target is not among `found` (the ids the

@@ -179,5 +179,18 @@ async fn every_lookup_and_gained_children_can_search_an_index() {
     driver.select_versions(&MESSAGE, &query).await.unwrap();
     let (statement, nodes) = new_plan(&pool, &before).await;
     assert_indexed(&statement, &nodes, &["messages_author_idx"]);
+    // The reference check of a commit: versions, then lineages.
+    for (column, index) in [
+        ("ecs_id", "messages_ecs_id_key"),
+        ("lineage_id", "messages_lineage_idx"),
+    ] {
+        let before = prepared(&pool).await;
+        driver
+            .stored_ids(&MESSAGE, column, &[Uuid::new_v4()])
+            .await
+            .unwrap();
+        let (statement, nodes) = new_plan(&pool, &before).await;
+        assert_indexed(&statement, &nodes, &[index]);
+    }
     pool.close().await;
 }

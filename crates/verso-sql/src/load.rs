@@ -123,6 +123,18 @@ pub fn find_type(tables: &[&str], column: &str, dialect: &impl Dialect) -> Selec
     union.limit(1).take()
 }
 
+/// Which ids of the id list bound as parameter 1 the column `column`
+/// (`ecs_id` or `lineage_id`) of `ty`'s table holds: one row `value` per
+/// id found. Each id is answered by an `EXISTS` on the column's index, so
+/// the cost is that of the ids, however long their lineages.
+pub fn stored_ids(ty: &EntityType, column: &str, dialect: &impl Dialect) -> String {
+    format!(
+        "SELECT w.value FROM {} WHERE EXISTS (SELECT 1 FROM {} AS v WHERE v.{column} = w.value)",
+        dialect.each_id(&dialect.param(1), "w"),
+        crate::storage::quoted(ty.table),
+    )
+}
+
 /// The versions of `ty` forked from the versions in the id list bound as
 /// parameter 1: what a commit that refuses to branch looks for.
 pub fn forks_of(ty: &EntityType, dialect: &impl Dialect) -> SelectStatement {

@@ -177,6 +177,18 @@ async fn the_branch_check_and_referencing_search_their_indexes() {
     );
 }
 
+#[tokio::test]
+async fn the_reference_check_searches_the_version_and_lineage_indexes() {
+    let (_path, conn) = database().await;
+    for (column, index) in [
+        ("ecs_id", "notes_ecs_id_key"),
+        ("lineage_id", "notes_lineage_idx"),
+    ] {
+        let sql = verso_sql::stored_ids(&NOTE, column, &Sqlite);
+        assert_indexed(&plan(&conn, &sql, 1), &[index]);
+    }
+}
+
 /// A temporary database file, removed on drop.
 mod tempfile_path {
     use std::path::{Path, PathBuf};

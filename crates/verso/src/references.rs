@@ -20,16 +20,15 @@ impl Store {
     pub(crate) async fn check_references(&self, plan: &CommitPlan) -> Result<()> {
         for check in plan.reference_checks() {
             self.ensure(check.target).await?;
-            let found = self
+            let column = match check.kind {
+                RefKind::Version => "ecs_id",
+                RefKind::Lineage => "lineage_id",
+            };
+            let found: HashSet<Uuid> = self
                 .driver
-                .select_versions(check.target, &check.query())
-                .await?;
-            let found: HashSet<Uuid> = found
-                .iter()
-                .map(|row| match check.kind {
-                    RefKind::Version => row.ecs_id,
-                    RefKind::Lineage => row.lineage_id,
-                })
+                .stored_ids(check.target, column, &check.ids())
+                .await?
+                .into_iter()
                 .collect();
             if let Some(missing) = check.first_missing(&found) {
                 return Err(missing.dangling());
