@@ -356,3 +356,34 @@ pub async fn two_differently_edited_copies_of_one_version_are_refused_naming_it(
     assert_eq!(report.forked.len(), 2, "the edited message and the thread");
     assert_eq!(thread.history[1].meta.ecs_id(), stored);
 }
+
+pub async fn the_catalog_records_which_references_pin_versions_and_which_follow_lineages(
+    store: &Store,
+) {
+    store.register::<Playlist>().await.unwrap();
+    store.register::<ChatThread>().await.unwrap();
+    let catalog = store.driver().catalog().await.unwrap().expect("a catalog");
+    let read = |type_name: &str, field: &str| {
+        let entry = catalog.iter().find(|e| e.type_name == type_name).unwrap();
+        let ty = entry.entity_type().unwrap();
+        let column = ty.columns.iter().find(|c| c.name == field).unwrap();
+        let reference = column.references.expect("a reference column");
+        (reference.target.name(), reference.kind, reference.many)
+    };
+    assert_eq!(
+        read("Playlist", "songs"),
+        ("Song", Some(RefKind::Version), true)
+    );
+    assert_eq!(
+        read("Playlist", "curators"),
+        ("SystemPrompt", Some(RefKind::Lineage), true)
+    );
+    assert_eq!(
+        read("ChatMessage", "parent_message"),
+        ("ChatMessage", Some(RefKind::Version), false)
+    );
+    assert_eq!(
+        read("ChatThread", "prompt_source"),
+        ("SystemPrompt", Some(RefKind::Lineage), false)
+    );
+}
