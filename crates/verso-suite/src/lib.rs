@@ -124,6 +124,7 @@ macro_rules! suite {
             a_ref_to_an_entity_edited_in_the_same_commit_keeps_pinning_its_version,
             two_differently_edited_copies_of_one_version_are_refused_naming_it,
             the_catalog_records_which_references_pin_versions_and_which_follow_lineages,
+            a_stored_list_that_is_not_an_array_of_ids_is_a_decode_error_naming_the_column,
             unsigned_integers_round_trip_at_their_bounds,
             a_u64_above_i64_max_is_refused_naming_type_id_and_field,
             a_stored_integer_out_of_range_of_its_field_is_a_decode_error_naming_the_column,

@@ -387,3 +387,50 @@ pub async fn the_catalog_records_which_references_pin_versions_and_which_follow_
         ("SystemPrompt", Some(RefKind::Lineage), false)
     );
 }
+
+/// A crate of records as another program wrote it: any JSON.
+#[derive(Clone, Debug, PartialEq, Entity)]
+#[verso(name = "RecordCrate")]
+pub struct LooseCrate {
+    pub meta: Meta,
+    #[verso(json)]
+    pub records: serde_json::Value,
+}
+
+/// The same stored type, read as a list of references.
+#[derive(Clone, Debug, PartialEq, Entity)]
+#[verso(name = "RecordCrate")]
+pub struct RecordCrate {
+    pub meta: Meta,
+    pub records: Vec<Ref<Song>>,
+}
+
+pub async fn a_stored_list_that_is_not_an_array_of_ids_is_a_decode_error_naming_the_column(
+    store: &Store,
+) {
+    for (records, shown) in [
+        (serde_json::json!({"not": "a list"}), "JSON array"),
+        (serde_json::json!(["not an id"]), "not an id"),
+        (serde_json::json!(7), "7"),
+    ] {
+        let mut written = LooseCrate {
+            meta: Meta::new(),
+            records,
+        };
+        store.commit(&mut written).await.unwrap();
+        let id = written.meta.ecs_id();
+        match store.get::<RecordCrate>(id).await {
+            Err(Error::Decode {
+                type_name,
+                id: named,
+                column,
+                detail,
+            }) => {
+                assert_eq!((type_name.as_str(), named), ("RecordCrate", id));
+                assert_eq!(column, "records");
+                assert!(detail.contains(shown), "{detail}");
+            }
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+}
