@@ -5,9 +5,11 @@
 //! committed (versions are never deleted), so a commit checks only what it
 //! changes: the planner notes each new reference
 //! ([`new_references`]), and [`CommitPlan::reference_checks`] groups those
-//! the commit does not write itself by target type and kind, for one
-//! statement per group.
+//! whose target is neither written by the commit nor a stored version of
+//! the committed tree by target type and kind, for one statement per
+//! group.
 
+use crate::entity::Node;
 use crate::error::Error;
 use crate::plan::CommitPlan;
 use crate::reference_list::reference_ids;
@@ -123,31 +125,42 @@ pub(crate) fn new_references(
     }
 }
 
+/// A reference's target: type name, kind, id.
+type Target = (&'static str, RefKind, Uuid);
+
 impl CommitPlan {
-    /// The new references this plan does not itself write the target of,
-    /// grouped by target type and kind (in the order first met), each id
-    /// once: what the store looks up before it commits, one statement per
-    /// group.
-    pub fn reference_checks(&self) -> Vec<ReferenceCheck<'_>> {
-        let mut versions = HashSet::new();
-        let mut lineages = HashSet::new();
+    /// The new references whose target is neither written by this plan
+    /// nor a stored version of the tree under `root` (the tree it was
+    /// planned from, whose loaded or committed versions are stored, with
+    /// their lineages), grouped by target type and kind (in the order
+    /// first met), each id once: what the store looks up before it
+    /// commits, one statement per group. The tree is walked only when
+    /// some reference is left after the plan's own versions.
+    pub fn reference_checks(&self, root: &dyn Node) -> Vec<ReferenceCheck<'_>> {
+        let mut written = HashSet::new();
         for batch in &self.batches {
             for row in &batch.rows {
-                versions.insert((batch.entity_type.name, row.ecs_id));
-                lineages.insert((batch.entity_type.name, row.lineage_id));
+                written.insert((batch.entity_type.name, RefKind::Version, row.ecs_id));
+                written.insert((batch.entity_type.name, RefKind::Lineage, row.lineage_id));
             }
         }
-        let written = |target: &EntityType, kind: RefKind, id: Uuid| match kind {
-            RefKind::Version => versions.contains(&(target.name, id)),
-            RefKind::Lineage => lineages.contains(&(target.name, id)),
-        };
+        let target = |r: &NewReference| (r.target.name, r.kind, r.id);
+        let mut unknown: HashSet<Target> = self
+            .references
+            .iter()
+            .map(target)
+            .filter(|t| !written.contains(t))
+            .collect();
+        if !unknown.is_empty() {
+            forget_stored(root, 0, &mut unknown);
+        }
         let mut checks: Vec<ReferenceCheck<'_>> = Vec::new();
-        let mut asked = HashSet::new();
         for reference in &self.references {
-            let (target, kind, id) = (reference.target, reference.kind, reference.id);
-            if !asked.insert((target.name, kind, id)) || written(target, kind, id) {
+            // Each target once: the first reference to it is the one named.
+            if !unknown.remove(&target(reference)) {
                 continue;
             }
+            let (target, kind) = (reference.target, reference.kind);
             match checks
                 .iter_mut()
                 .find(|c| c.target.name == target.name && c.kind == kind)
@@ -161,5 +174,156 @@ impl CommitPlan {
             }
         }
         checks
+    }
+}
+
+/// Removes from `targets` the versions and lineages of the stored nodes of
+/// the tree under `node` (at `depth`), until none is left.
+fn forget_stored(node: &dyn Node, depth: usize, targets: &mut HashSet<Target>) {
+    let meta = node.meta();
+    if meta.is_stored() {
+        let name = node.node_type().name;
+        targets.remove(&(name, RefKind::Version, meta.ecs_id()));
+        targets.remove(&(name, RefKind::Lineage, meta.lineage_id()));
+    }
+    node.for_each_child(&mut |_, child| {
+        if !targets.is_empty() {
+            crate::deep::descend_at(depth + 1, || forget_stored(child, depth + 1, targets));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{apply_commit, plan_commit};
+    use crate::{LineageRef, Meta, Ref};
+    use verso_derive::Entity;
+
+    #[derive(Clone, Debug, PartialEq, Entity)]
+    #[verso(crate = "crate")]
+    struct Target {
+        meta: Meta,
+        label: String,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Entity)]
+    #[verso(crate = "crate")]
+    struct Holder {
+        meta: Meta,
+        pinned: Vec<Ref<Target>>,
+        followed: Option<LineageRef<Target>>,
+        #[verso(child)]
+        owned: Vec<Target>,
+    }
+
+    fn target(label: &str) -> Target {
+        Target {
+            meta: Meta::new(),
+            label: label.into(),
+        }
+    }
+
+    /// Plans and applies a commit as if the driver stored it.
+    fn commit(holder: &mut Holder) {
+        let planned = plan_commit(holder, false).unwrap();
+        let row_ids = planned
+            .plan
+            .batches
+            .iter()
+            .flat_map(|b| &b.rows)
+            .enumerate()
+            .map(|(i, row)| (row.ecs_id, i as i64 + 1))
+            .collect();
+        apply_commit(holder, planned, &row_ids);
+    }
+
+    /// `(kind, ids)` of each check, in order.
+    fn checks(holder: &Holder) -> Vec<(RefKind, Vec<Uuid>)> {
+        let plan = plan_commit(holder, false).unwrap().plan;
+        let checks = plan.reference_checks(holder);
+        checks.iter().map(|c| (c.kind, c.ids())).collect()
+    }
+
+    #[test]
+    fn new_references_are_grouped_by_kind_each_id_once() {
+        let (a, b) = (target("a"), target("b"));
+        let holder = Holder {
+            meta: Meta::new(),
+            pinned: vec![Ref::to(&a), Ref::to(&b), Ref::to(&a)],
+            followed: Some(LineageRef::to(&a)),
+            owned: Vec::new(),
+        };
+        assert_eq!(
+            checks(&holder),
+            [
+                (RefKind::Version, vec![a.meta.ecs_id(), b.meta.ecs_id()]),
+                (RefKind::Lineage, vec![a.meta.lineage_id()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn targets_the_commit_writes_or_the_tree_holds_stored_are_not_looked_up() {
+        let (outside, kept) = (target("outside"), target("kept"));
+        let mut holder = Holder {
+            meta: Meta::new(),
+            pinned: Vec::new(),
+            followed: None,
+            owned: vec![kept, target("new")],
+        };
+        holder.pinned = vec![Ref::to(&holder.owned[1])];
+        holder.followed = Some(LineageRef::to(&holder.owned[1]));
+        assert!(checks(&holder).is_empty(), "written by the same commit");
+        commit(&mut holder);
+
+        holder.pinned = vec![Ref::to(&holder.owned[0]), Ref::to(&outside)];
+        holder.followed = Some(LineageRef::to(&holder.owned[0]));
+        assert_eq!(
+            checks(&holder),
+            [(RefKind::Version, vec![outside.meta.ecs_id()])],
+            "only the target outside the tree"
+        );
+    }
+
+    #[test]
+    fn only_the_ids_a_list_gains_are_checked() {
+        let (a, b) = (target("a"), target("b"));
+        let mut holder = Holder {
+            meta: Meta::new(),
+            pinned: vec![Ref::to(&a)],
+            followed: None,
+            owned: Vec::new(),
+        };
+        commit(&mut holder);
+        holder.pinned = vec![Ref::to(&b), Ref::to(&a)];
+        assert_eq!(checks(&holder), [(RefKind::Version, vec![b.meta.ecs_id()])]);
+        commit(&mut holder);
+        holder.pinned.reverse();
+        assert!(checks(&holder).is_empty(), "a reordered list gains nothing");
+        holder.pinned.pop();
+        assert!(checks(&holder).is_empty(), "nor does a shorter one");
+    }
+
+    #[test]
+    fn a_dangling_reference_names_holder_field_and_target() {
+        let missing = target("missing");
+        let holder = Holder {
+            meta: Meta::new(),
+            pinned: vec![Ref::to(&missing)],
+            followed: None,
+            owned: Vec::new(),
+        };
+        let plan = plan_commit(&holder, false).unwrap().plan;
+        let checks = plan.reference_checks(&holder);
+        let dangling = checks[0].first_missing(&HashSet::new()).unwrap().dangling();
+        assert_eq!(
+            dangling.to_string(),
+            format!(
+                "Holder {}: field pinned references Target version {}, which is not stored",
+                holder.meta.ecs_id(),
+                missing.meta.ecs_id()
+            )
+        );
     }
 }

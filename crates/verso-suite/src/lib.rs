@@ -121,6 +121,7 @@ macro_rules! suite {
             a_reference_to_a_version_never_stored_is_refused_naming_field_and_id,
             a_reference_to_a_version_of_the_same_commit_is_accepted,
             only_references_a_commit_changes_are_looked_up,
+            a_reference_into_the_committed_tree_needs_no_lookup,
             a_ref_to_an_entity_edited_in_the_same_commit_keeps_pinning_its_version,
             two_differently_edited_copies_of_one_version_are_refused_naming_it,
             the_catalog_records_which_references_pin_versions_and_which_follow_lineages,

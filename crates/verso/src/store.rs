@@ -158,7 +158,7 @@ impl Store {
             if planned.plan.is_empty() {
                 return Ok(planned.report);
             }
-            self.check_references(&planned.plan).await?;
+            self.check_references(&planned.plan, &*root).await?;
             let in_flight = InFlight::new(root, planned);
             let error = match self.write(root_type(&in_flight), in_flight.plan()).await {
                 Ok(row_ids) => return Ok(in_flight.apply(&row_ids)),

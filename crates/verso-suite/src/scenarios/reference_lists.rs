@@ -279,6 +279,36 @@ pub async fn only_references_a_commit_changes_are_looked_up(store: &Store) {
     );
 }
 
+pub async fn a_reference_into_the_committed_tree_needs_no_lookup(store: &Store) {
+    let mut thread = ChatThread::with_messages("threaded", 2);
+    thread.system_prompt = Some(curator("house style"));
+    store.commit(&mut thread).await.unwrap();
+
+    thread
+        .history
+        .push(ChatMessage::new(MessageRole::User, "plain"));
+    let (plain, _) = cost!(store, store.commit(&mut thread).await.unwrap());
+    let reply = ChatMessage::reply_to(&thread.history[0], MessageRole::Assistant, "reply");
+    thread.history.push(reply);
+    let (replying, _) = cost!(store, store.commit(&mut thread).await.unwrap());
+    assert_eq!(
+        replying.statements, plain.statements,
+        "the message replied to is a stored version of the tree"
+    );
+
+    thread.name = "renamed".into();
+    let (renamed, _) = cost!(store, store.commit(&mut thread).await.unwrap());
+    thread.name = "renamed again".into();
+    thread.prompt_source = thread.system_prompt.as_ref().map(LineageRef::to);
+    let (following, _) = cost!(store, store.commit(&mut thread).await.unwrap());
+    assert_eq!(
+        following.statements, renamed.statements,
+        "the prompt's lineage is in the tree"
+    );
+    let loaded: ChatThread = store.get(thread.meta.ecs_id()).await.unwrap();
+    assert_eq!(loaded, thread);
+}
+
 pub async fn a_ref_to_an_entity_edited_in_the_same_commit_keeps_pinning_its_version(store: &Store) {
     let question = ChatMessage::new(MessageRole::User, "Why?");
     let answer = ChatMessage::reply_to(&question, MessageRole::Assistant, "Because.");
