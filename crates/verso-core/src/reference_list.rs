@@ -3,8 +3,7 @@
 //! A list of references is many-to-many by reference, not ownership: its
 //! targets are not part of the holder's tree. It is stored in one JSON
 //! column holding the ids as an array of strings, in order (SQLite: `TEXT`,
-//! PostgreSQL: `JSONB` with a GIN index for
-//! [`referencing`](../verso/struct.Store.html#method.referencing)), and is
+//! PostgreSQL: `JSONB` with a GIN index for `Store::referencing`), and is
 //! loaded with its row: loading a holder reads no target. Reordering,
 //! adding or removing an id is a change of the holder.
 
