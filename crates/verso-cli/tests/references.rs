@@ -152,3 +152,89 @@ async fn show_and_diff_name_ref_and_lineage_ref_sqlite() {
 async fn show_and_diff_name_ref_and_lineage_ref_postgres() {
     show_and_diff_name_ref_and_lineage_ref(Backend::Postgres).await;
 }
+
+/// A playlist pinning two songs and following a curator's lineage, one of
+/// whose songs is then re-pointed: `show` and `diff` name the lists by
+/// the kind the catalog records.
+async fn show_and_diff_name_lists_of_references(backend: Backend) {
+    use verso_suite::scenarios::{Playlist, Song};
+    let Some(harness) = Harness::start(backend).await else {
+        return;
+    };
+    let url = harness.database_url().expect("reachable from a process");
+    let store: &Store = &harness.store;
+    let mut songs = ["a", "b", "c"].map(|title| Song {
+        meta: Meta::new(),
+        title: title.into(),
+    });
+    for song in &mut songs {
+        store.commit(song).await.unwrap();
+    }
+    let mut curator = SystemPrompt {
+        meta: Meta::new(),
+        name: "curator".into(),
+        content: "jazz".into(),
+    };
+    store.commit(&mut curator).await.unwrap();
+    let mut list = Playlist {
+        meta: Meta::new(),
+        name: "mix".into(),
+        songs: vec![Ref::to(&songs[1]), Ref::to(&songs[0])],
+        curators: vec![LineageRef::to(&curator)],
+    };
+    store.commit(&mut list).await.unwrap();
+    let before = list.meta.ecs_id().to_string();
+    list.songs[1] = Ref::to(&songs[2]);
+    store.commit(&mut list).await.unwrap();
+    let after = list.meta.ecs_id().to_string();
+    let verso = |args: &[&str]| verso_command().arg("--db").arg(&url).args(args).assert();
+    let show = verso(&["show", &before]).text();
+    let show_json = verso(&["show", &before, "--json"]).json();
+    let diff = verso(&["diff", &before, &after]).text();
+    harness.finish().await;
+
+    let ids = |songs: &[&Song]| {
+        let ids: Vec<String> = songs
+            .iter()
+            .map(|s| format!("\"{}\"", s.meta.ecs_id()))
+            .collect();
+        format!("[{}]", ids.join(","))
+    };
+    let pinned = ids(&[&songs[1], &songs[0]]);
+    assert!(
+        show.contains(&format!("songs: {pinned} (Ref list to Song)\n")),
+        "{show}"
+    );
+    let followed = format!("[\"{}\"]", curator.meta.lineage_id());
+    assert!(
+        show.contains(&format!(
+            "curators: {followed} (LineageRef list to SystemPrompt)\n"
+        )),
+        "{show}"
+    );
+    assert_eq!(
+        show_json["references"]["songs"],
+        serde_json::json!({"kind": "Ref", "type": "Song", "many": true})
+    );
+    assert_eq!(
+        show_json["references"]["curators"],
+        serde_json::json!({"kind": "LineageRef", "type": "SystemPrompt", "many": true})
+    );
+    let repointed = ids(&[&songs[1], &songs[2]]);
+    assert!(
+        diff.contains(&format!(
+            "~ songs (Ref list to Song): {pinned} -> {repointed}\n"
+        )),
+        "{diff}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_and_diff_name_lists_of_references_sqlite() {
+    show_and_diff_name_lists_of_references(Backend::SqliteFile).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_and_diff_name_lists_of_references_postgres() {
+    show_and_diff_name_lists_of_references(Backend::Postgres).await;
+}

@@ -232,8 +232,16 @@ impl<'a> Model<'a> {
                     )?
                 }
             } else {
-                let field = as_field(ty, krate);
-                quote!(#field::to_value(&self.#ident))
+                // Spanned on the field type, which must implement `Field`.
+                let column_value = quote_spanned!(ty.span()=> #krate::column_value::<#ty>);
+                quote! {
+                    #column_value(
+                        &self.#ident,
+                        <Self as #krate::Entity>::entity_type(),
+                        &self.#meta,
+                        #name,
+                    )?
+                }
             }
         });
         // Change detection compares each field with its stored value in

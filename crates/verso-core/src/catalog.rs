@@ -9,7 +9,9 @@
 //! any Verso database.
 
 use crate::error::{Error, Result};
-use crate::schema::{ChildField, ChildKind, Column, EntityType, Origin, TypeRef, Variant};
+use crate::schema::{
+    ChildField, ChildKind, Column, EntityType, Origin, RefKind, Reference, TypeRef, Variant,
+};
 use crate::value::ColumnType;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -49,6 +51,11 @@ struct ColumnDefinition {
     ty: String,
     nullable: bool,
     references: Option<String>,
+    /// Absent from catalogs written before reference kinds were recorded.
+    #[serde(default)]
+    reference_kind: Option<String>,
+    #[serde(default)]
+    reference_many: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -112,11 +119,25 @@ impl CatalogEntry {
                 let ty = ColumnType::from_name(&c.ty).ok_or_else(|| {
                     invalid(format!("column {} has unknown type {:?}", c.name, c.ty))
                 })?;
+                let kind = match c.reference_kind.as_deref() {
+                    None => None,
+                    Some(name) => Some(RefKind::from_name(name).ok_or_else(|| {
+                        invalid(format!(
+                            "column {} has unknown reference kind {name:?}",
+                            c.name
+                        ))
+                    })?),
+                };
+                let references = c.references.map(|target| Reference {
+                    target: TypeRef::Named(leak(target)),
+                    kind,
+                    many: c.reference_many.unwrap_or(false),
+                });
                 Ok(Column {
                     name: leak(c.name),
                     ty,
                     nullable: c.nullable,
-                    references: c.references.map(|target| TypeRef::Named(leak(target))),
+                    references,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -191,8 +212,12 @@ mod tests {
             "name": "Thread",
             "table": "thread",
             "columns": [
-                {"name": "title", "type": "text", "nullable": false, "references": null},
-                {"name": "reply_to", "type": "uuid", "nullable": true, "references": "Message"},
+                {"name": "title", "type": "text", "nullable": false, "references": null,
+                 "reference_kind": null, "reference_many": null},
+                {"name": "reply_to", "type": "uuid", "nullable": true, "references": "Message",
+                 "reference_kind": "version", "reference_many": false},
+                {"name": "prompts", "type": "json", "nullable": false, "references": "Prompt",
+                 "reference_kind": "lineage", "reference_many": true},
             ],
             "children": [
                 {"name": "history", "kind": "many", "target": "Message"},
@@ -202,9 +227,32 @@ mod tests {
         });
         let ty = entry(definition.clone()).entity_type().unwrap();
         assert_eq!(ty.definition(), definition);
-        assert_eq!(ty.columns[1].references.unwrap().name(), "Message");
+        let reply_to = ty.columns[1].references.unwrap();
+        assert_eq!(reply_to.target.name(), "Message");
+        assert_eq!(
+            (reply_to.kind, reply_to.many),
+            (Some(RefKind::Version), false)
+        );
+        let prompts = ty.columns[2].references.unwrap();
+        assert_eq!((prompts.kind, prompts.many), (Some(RefKind::Lineage), true));
         assert!(ty.children[0].target.resolve().is_none(), "named only");
         assert_eq!(ty.children[1].kind, ChildKind::Optional);
+    }
+
+    #[test]
+    fn a_catalog_written_before_reference_kinds_reads_them_as_unrecorded() {
+        let definition = serde_json::json!({
+            "name": "Thread",
+            "table": "thread",
+            "columns": [
+                {"name": "reply_to", "type": "uuid", "nullable": true, "references": "Message"},
+            ],
+            "children": [],
+        });
+        let ty = entry(definition).entity_type().unwrap();
+        let reply_to = ty.columns[0].references.unwrap();
+        assert_eq!(reply_to.target.name(), "Message");
+        assert_eq!((reply_to.kind, reply_to.many), (None, false));
     }
 
     #[test]

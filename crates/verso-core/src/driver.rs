@@ -414,6 +414,34 @@ pub trait Driver: Send + Sync + 'static {
         ty: &'static EntityType,
         query: &VersionQuery,
     ) -> Result<Vec<RowMeta>>;
+    /// Which of `ids` are stored in the metadata column `column` of `ty`
+    /// (`ecs_id`: versions; `lineage_id`: lineages), each once, in no
+    /// particular order. One statement, costing the ids asked, not the
+    /// length of their lineages: how a commit checks that its references
+    /// point somewhere. This default selects the versions, and is only
+    /// meant for backends that override it or hold little.
+    async fn stored_ids(
+        &self,
+        ty: &'static EntityType,
+        column: &'static str,
+        ids: &[Uuid],
+    ) -> Result<Vec<Uuid>> {
+        let query = VersionQuery {
+            filter: VersionFilter::In {
+                column,
+                ids: ids.to_vec(),
+            },
+            newest_per_lineage: column == "lineage_id",
+        };
+        let rows = self.select_versions(ty, &query).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| match column {
+                "lineage_id" => row.lineage_id,
+                _ => row.ecs_id,
+            })
+            .collect())
+    }
     /// Metadata of the versions of `ty` a lookup finds. One statement.
     async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>>;
     /// The children that the versions of lineage `lineage_id` (of type

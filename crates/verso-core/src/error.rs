@@ -84,6 +84,24 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+    /// A commit holds a reference to a version (a [`Ref`](crate::Ref)) or
+    /// a lineage (a [`LineageRef`](crate::LineageRef)) that is neither
+    /// stored nor written by the commit. Nothing of the commit is stored.
+    #[error("{type_name} {id}: field {field} references {target_type} {} {target}, which is not stored", kind.name())]
+    DanglingReference {
+        /// The type of the entity holding the reference.
+        type_name: String,
+        /// The holder's version id (in the working copy).
+        id: Uuid,
+        /// The reference field.
+        field: String,
+        /// The referenced type.
+        target_type: String,
+        /// Whether the missing id is a version or a lineage id.
+        kind: crate::RefKind,
+        /// The missing id.
+        target: Uuid,
+    },
     /// The database reported an error.
     #[error("database error ({kind:?}): {message}")]
     Database {

@@ -140,6 +140,10 @@ impl Ordered for i64 {}
 impl Ordered for i32 {}
 impl Ordered for i16 {}
 impl Ordered for i8 {}
+impl Ordered for u64 {}
+impl Ordered for u32 {}
+impl Ordered for u16 {}
+impl Ordered for u8 {}
 impl Ordered for f64 {}
 impl Ordered for f32 {}
 impl Ordered for Uuid {}
@@ -215,12 +219,15 @@ impl<E, T: Entity> Col<E, Ref<T>> {
 
 /// Field types that reference other entities, for
 /// [`referencing`](https://docs.rs/verso/latest/verso/struct.Store.html#method.referencing):
-/// [`Ref`] and [`LineageRef`](crate::LineageRef) fields and their `Option`s.
+/// [`Ref`] and [`LineageRef`](crate::LineageRef) fields, their `Option`s
+/// and their lists (`Vec`).
 pub trait ReferenceField {}
 impl<T> ReferenceField for Ref<T> {}
 impl<T> ReferenceField for crate::LineageRef<T> {}
 impl<T> ReferenceField for Option<Ref<T>> {}
 impl<T> ReferenceField for Option<crate::LineageRef<T>> {}
+impl<T> ReferenceField for Vec<Ref<T>> {}
+impl<T> ReferenceField for Vec<crate::LineageRef<T>> {}
 
 /// A filter on the versions of `E`, combined with `&`, `|` and `!`.
 pub struct Where<E> {

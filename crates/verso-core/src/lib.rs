@@ -28,6 +28,8 @@ mod polymorphic;
 mod prefix;
 mod query;
 mod reference;
+mod reference_check;
+mod reference_list;
 mod report;
 mod schema;
 #[cfg(feature = "serde")]
@@ -48,7 +50,7 @@ pub use driver::{
 };
 pub use entity::{Children, Entity, Node};
 pub use error::{DbErrorKind, DriverError, Error, Result};
-pub use field::{json_from_value, json_to_value, Field};
+pub use field::{column_value, json_from_value, json_to_value, Field};
 pub use handle::{ChildCol, Col, Comparable, Order, Ordered, ReferenceField, TextField, Where};
 pub use ids::{new_uuid, now, set_uuid_generator, UuidGenerator};
 #[cfg(feature = "fault-injection")]
@@ -69,9 +71,12 @@ pub use query::{
     sql_cmp, CompareOp, Cursor, EntityQuery, Filter, OrderKey, QueryColumn, Scope, ValueRef,
 };
 pub use reference::{LineageRef, Ref};
+pub use reference_check::{NewReference, ReferenceCheck};
+pub use reference_list::reference_ids;
 pub use report::{CommitReport, Created, Forked};
 pub use schema::{
-    reachable_types, ChildField, ChildKind, Column, EntityType, Origin, TypeRef, Variant,
+    reachable_types, ChildField, ChildKind, Column, EntityType, Origin, RefKind, Reference,
+    TypeRef, Variant,
 };
 pub use tree::{ChildList, VersionTree};
 pub use value::{ColumnType, Value};

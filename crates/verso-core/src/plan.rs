@@ -68,6 +68,10 @@ pub struct CommitPlan {
     /// Fail with [`Error::Conflict`] instead of branching: no version this
     /// plan forks may already have a child version.
     pub refuse_branches: bool,
+    /// The references the new versions hold that the versions they fork
+    /// from did not: what must be stored for the commit to be valid (see
+    /// [`reference_checks`](Self::reference_checks)).
+    pub references: Vec<crate::NewReference>,
 }
 
 impl CommitPlan {
@@ -285,16 +289,31 @@ impl Planner {
             }
         }
         let mut content = Content::new(node.column_values()?, children);
-        if let Some(earlier) = self
-            .seen
-            .get(&meta.ecs_id)
-            .and_then(|planned| planned.iter().find(|v| *v.content == content))
-        {
-            let id = earlier.ecs_id;
-            self.outcomes.push(Outcome::Stored(earlier.clone()));
-            return Ok(id);
+        if let Some(planned) = self.seen.get(&meta.ecs_id) {
+            if let Some(earlier) = planned.iter().find(|v| *v.content == content) {
+                let id = earlier.ecs_id;
+                self.outcomes.push(Outcome::Stored(earlier.clone()));
+                return Ok(id);
+            }
+            if meta.stored.is_some() {
+                return Err(Error::InvalidInput {
+                    type_name: ty.name.to_string(),
+                    id: meta.ecs_id,
+                    detail: "two copies of this version in the tree were edited differently, \
+                             which would make two diverging versions of one lineage; edit \
+                             every copy alike, or give one copy its own Meta::new()"
+                        .into(),
+                });
+            }
         }
         crate::validate::check_values(ty, meta.ecs_id, &content.values)?;
+        crate::reference_check::new_references(
+            ty,
+            meta.ecs_id,
+            &content.values,
+            meta.stored.as_deref().map(|s| s.values.as_slice()),
+            &mut self.plan.references,
+        );
         // The version an interrupted commit planned for this same content
         // is stored under its id, so that it cannot land beside this one.
         let replayed = meta.pending.as_deref().filter(|pending| {
@@ -422,7 +441,7 @@ impl Planner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Entity, Meta};
+    use crate::Meta;
     use verso_derive::Entity;
 
     #[derive(Clone, Debug, PartialEq, Entity)]
@@ -601,22 +620,21 @@ mod tests {
     }
 
     #[test]
-    fn two_edited_copies_of_one_version_fork_twice() {
+    fn two_differently_edited_copies_of_one_version_are_invalid_input() {
         let mut root = tree();
         commit(&mut root, false).unwrap();
-        let mut copy = root.branches[0].clone();
+        let shared = root.branches[0].clone();
+        let mut copy = shared.clone();
         copy.leaves.pop();
         root.branches.push(copy);
         root.branches[0].leaves[0].value = 100;
-        let (_, report) = commit(&mut root, false).unwrap();
-        let branch_forks: Vec<&Forked> = report
-            .forked
-            .iter()
-            .filter(|f| f.type_name == "Branch")
-            .collect();
-        assert_eq!(branch_forks.len(), 2);
-        assert_eq!(branch_forks[0].from, branch_forks[1].from);
-        assert_ne!(branch_forks[0].to, branch_forks[1].to);
-        assert_eq!(Root::entity_type().children[0].target.name(), "Branch");
+        let before = root.clone();
+        match commit(&mut root, false) {
+            Err(Error::InvalidInput { type_name, id, .. }) => {
+                assert_eq!((type_name.as_str(), id), ("Branch", shared.meta.ecs_id()));
+            }
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+        assert_eq!(root, before, "nothing was applied");
     }
 }

@@ -232,6 +232,14 @@ fn compare(stored: &Value, op: CompareOp, value: &Value) -> Option<bool> {
     if matches!(stored, Value::Null) || matches!(value, Value::Null) {
         return None;
     }
+    if let (Value::Json(a), Value::Json(b)) = (stored, value) {
+        // JSON (a list of references) compares as a document, unordered.
+        return match op {
+            CompareOp::Eq => Some(a == b),
+            CompareOp::Ne => Some(a != b),
+            _ => None,
+        };
+    }
     match op {
         CompareOp::Contains | CompareOp::StartsWith => match (stored, value) {
             (Value::Text(text), Value::Text(part)) => Some(if op == CompareOp::Contains {

@@ -14,6 +14,15 @@ use uuid::Uuid;
 /// references may form cycles (A -> B -> C -> A) and a new version of the
 /// target does not fork the holder. Pointing the reference elsewhere does.
 ///
+/// A `Ref` pins exactly the version it was made from. When its target is
+/// edited, even in the same commit as the holder, the `Ref` keeps pointing
+/// at the version it was made from (the target's new version is another
+/// `ecs_id`); re-point it (`Ref::to(&target)` after the commit) to follow.
+/// Use [`LineageRef`] to always see the newest version.
+///
+/// A commit refuses a `Ref` to a version that is neither stored nor
+/// written by that same commit ([`Error::DanglingReference`](crate::Error::DanglingReference)).
+///
 /// ```ignore
 /// reply.parent_message = Some(Ref::to(&question));
 /// let question: ChatMessage = store.resolve(&reply.parent_message.unwrap()).await?;
@@ -69,7 +78,10 @@ impl<T> fmt::Debug for Ref<T> {
 
 impl<T: Entity> Field for Ref<T> {
     const COLUMN: ColumnType = ColumnType::Uuid;
-    const REFERENCES: Option<crate::TypeRef> = Some(crate::TypeRef::Static(T::entity_type));
+    const REFERENCES: Option<crate::Reference> = Some(crate::Reference::one(
+        crate::TypeRef::Static(T::entity_type),
+        crate::RefKind::Version,
+    ));
     fn to_value(&self) -> Value {
         Value::Uuid(self.ecs_id)
     }
@@ -83,7 +95,8 @@ impl<T: Entity> Field for Ref<T> {
 /// Use it where a link should see later edits of its target (a thread's
 /// current system prompt), and [`Ref`] where it must keep pointing at the
 /// version it was made with (the message a reply answered). Like `Ref`, it
-/// does not own its target.
+/// does not own its target. A commit refuses a `LineageRef` to a lineage
+/// that has no stored version and gets none in that commit.
 ///
 /// ```ignore
 /// thread.prompt = Some(LineageRef::to(&prompt));
@@ -145,7 +158,10 @@ impl<T> fmt::Debug for LineageRef<T> {
 
 impl<T: Entity> Field for LineageRef<T> {
     const COLUMN: ColumnType = ColumnType::Uuid;
-    const REFERENCES: Option<crate::TypeRef> = Some(crate::TypeRef::Static(T::entity_type));
+    const REFERENCES: Option<crate::Reference> = Some(crate::Reference::one(
+        crate::TypeRef::Static(T::entity_type),
+        crate::RefKind::Lineage,
+    ));
     fn to_value(&self) -> Value {
         Value::Uuid(self.lineage_id)
     }

@@ -99,8 +99,71 @@ pub struct Column {
     pub ty: ColumnType,
     /// Whether the column accepts `NULL` (an `Option` field).
     pub nullable: bool,
-    /// For a [`Ref`](crate::Ref) field: the referenced entity type.
-    pub references: Option<TypeRef>,
+    /// For a reference field ([`Ref`](crate::Ref), [`LineageRef`](crate::LineageRef),
+    /// a `Vec` or `Option` of them): what it references.
+    pub references: Option<Reference>,
+}
+
+/// What a reference column points to: the target type, whether it pins
+/// versions or follows lineages, and whether it holds one id or a list.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    /// The referenced entity type.
+    pub target: TypeRef,
+    /// Which id the column holds; `None` for a type read from a catalog
+    /// written before Verso recorded it (tools then infer it from the
+    /// stored ids).
+    pub kind: Option<RefKind>,
+    /// Whether the column holds an ordered list of ids (`Vec<Ref<T>>`, a
+    /// JSON array of ids) rather than one (a UUID column).
+    pub many: bool,
+}
+
+/// Which id of its target a reference holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefKind {
+    /// The `ecs_id` of one version: a [`Ref`](crate::Ref), pinned.
+    Version,
+    /// The `lineage_id` of a lineage: a [`LineageRef`](crate::LineageRef),
+    /// following its newest version.
+    Lineage,
+}
+
+impl RefKind {
+    /// The name used for this kind in catalogs: `version` or `lineage`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RefKind::Version => "version",
+            RefKind::Lineage => "lineage",
+        }
+    }
+
+    /// The kind called `name` (the inverse of [`name`](Self::name)).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [RefKind::Version, RefKind::Lineage]
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
+}
+
+impl Reference {
+    /// A single reference of `kind` to `target`.
+    pub const fn one(target: TypeRef, kind: RefKind) -> Self {
+        Reference {
+            target,
+            kind: Some(kind),
+            many: false,
+        }
+    }
+
+    /// A list of references of `kind` to `target`.
+    pub const fn many(target: TypeRef, kind: RefKind) -> Self {
+        Reference {
+            target,
+            kind: Some(kind),
+            many: true,
+        }
+    }
 }
 
 /// How many children an owned child field holds.
@@ -179,7 +242,10 @@ pub fn reachable_types(root: &'static EntityType) -> Vec<&'static EntityType> {
 impl EntityType {
     /// A JSON description of the type (table, columns, children), recorded
     /// in the store's catalog so tools can read a database without the
-    /// Rust types.
+    /// Rust types. A reference column records its target type
+    /// (`references`), its kind (`reference_kind`: `version` for a `Ref`,
+    /// `lineage` for a `LineageRef`) and whether it holds a list
+    /// (`reference_many`).
     pub fn definition(&self) -> serde_json::Value {
         let columns: Vec<serde_json::Value> = self
             .columns
@@ -189,7 +255,9 @@ impl EntityType {
                     "name": c.name,
                     "type": c.ty.name(),
                     "nullable": c.nullable,
-                    "references": c.references.map(|target| target.name()),
+                    "references": c.references.map(|r| r.target.name()),
+                    "reference_kind": c.references.and_then(|r| r.kind).map(RefKind::name),
+                    "reference_many": c.references.map(|r| r.many),
                 })
             })
             .collect();

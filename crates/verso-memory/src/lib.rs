@@ -509,6 +509,11 @@ impl Driver for MemoryDriver {
                         .map(|p| &row.values[p])
                     {
                         Some(Value::Uuid(id)) => Some(*id),
+                        // A list of references: a JSON array of ids.
+                        Some(list @ Value::Json(_)) => {
+                            return verso_core::reference_ids(list)
+                                .is_ok_and(|ids| ids.iter().any(|id| wanted.contains(id)))
+                        }
                         _ => None,
                     },
                 };

@@ -1,8 +1,8 @@
 //! PostgreSQL's side of the statements shared with the other SQL drivers.
 
 use sea_query::{Alias, Expr, ExprTrait, Func};
-use verso_core::ColumnType;
-use verso_sql::storage::Recursion;
+use verso_core::{ColumnType, EntityType};
+use verso_sql::storage::{self, Recursion};
 use verso_sql::Dialect;
 
 /// PostgreSQL, as Verso speaks it: native column types, an identity row
@@ -36,6 +36,13 @@ impl Dialect for Postgres {
     /// `column = ANY($n)`: the list travels as one array.
     fn in_id_list(&self, column: &str, n: usize) -> Expr {
         Expr::col(Alias::new(column)).eq(Func::cust("ANY").arg(self.parameter(n)))
+    }
+
+    /// `column ?| $n::text[]`: whether the `jsonb` array holds one of the
+    /// ids as a string, answered by the column's GIN index
+    /// ([`reference_list_indexes`]).
+    fn list_holds_any(&self, column: &str, n: usize) -> Expr {
+        Expr::cust(format!("\"{column}\" ?| ${n}::text[]"))
     }
 
     fn param(&self, n: usize) -> String {
@@ -82,11 +89,30 @@ impl Dialect for Postgres {
     }
 }
 
+/// A GIN index on each list-of-references column of `ty` (a `jsonb`
+/// array of ids): what answers [`Dialect::list_holds_any`], so finding
+/// who points here costs the matches, not the table.
+pub(crate) fn reference_list_indexes(ty: &EntityType) -> Vec<String> {
+    ty.columns
+        .iter()
+        .filter(|c| c.references.is_some_and(|r| r.many))
+        .map(|c| {
+            let index = storage::index_name(ty.table, &format!("{}_idx", c.name));
+            format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {} USING GIN ({})",
+                storage::quoted(&index),
+                storage::quoted(ty.table),
+                storage::quoted(c.name)
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use sea_query::PostgresQueryBuilder;
-    use verso_core::{Column, EntityType};
+    use verso_core::Column;
     use verso_sql::storage;
 
     static THING: EntityType = EntityType {

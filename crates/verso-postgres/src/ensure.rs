@@ -123,6 +123,7 @@ async fn ensure_in(
     for ty in types.iter().filter(|ty| !existing.contains_key(ty.table)) {
         statements.push(verso_sql::entity_table(ty, &Postgres).to_string(PostgresQueryBuilder));
         statements.extend(storage::entity_index_statements(ty));
+        statements.extend(crate::dialect::reference_list_indexes(ty));
     }
     // Every statement is IF NOT EXISTS: once one shared table is missing,
     // all are run, and those that exist are left as they are.

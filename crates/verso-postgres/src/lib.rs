@@ -195,6 +195,15 @@ impl Driver for PostgresDriver {
         load::select_versions(&self.pool, &self.instrument, ty, query).await
     }
 
+    async fn stored_ids(
+        &self,
+        ty: &'static EntityType,
+        column: &'static str,
+        ids: &[Uuid],
+    ) -> Result<Vec<Uuid>> {
+        load::stored_ids(&self.pool, &self.instrument, ty, column, ids).await
+    }
+
     async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>> {
         load::lookup(&self.pool, &self.instrument, ty, lookup).await
     }

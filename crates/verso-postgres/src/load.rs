@@ -232,6 +232,23 @@ pub(crate) async fn select_versions(
     rows.iter().map(|row| row_meta(row, ty.name)).collect()
 }
 
+/// Which of `ids` the metadata column `column` of `ty` holds.
+pub(crate) async fn stored_ids(
+    pool: &PgPool,
+    instrument: &Instrument,
+    ty: &'static EntityType,
+    column: &str,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>> {
+    instrument.query();
+    let sql = verso_sql::stored_ids(ty, column, &Postgres);
+    sqlx::query_scalar(audited(sql))
+        .bind(ids)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)
+}
+
 /// The type holding the version (`column` = `ecs_id`) or lineage
 /// (`column` = `lineage_id`) `id`: reads the catalog, then asks every
 /// catalogued table at once. `None` without a catalog or when no table

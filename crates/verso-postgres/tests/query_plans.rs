@@ -13,7 +13,8 @@ use sqlx::PgPool;
 use support::{setup, MESSAGE, THREAD};
 use uuid::Uuid;
 use verso_core::{
-    CompareOp, Driver, EntityQuery, Filter, Lookup, QueryColumn, Value, VersionFilter, VersionQuery,
+    Column, ColumnType, CompareOp, Driver, EntityQuery, EntityType, Filter, Lookup, Origin,
+    QueryColumn, RefKind, Reference, TypeRef, Value, VersionFilter, VersionQuery,
 };
 use verso_postgres::PostgresDriver;
 
@@ -91,6 +92,21 @@ fn assert_indexed(statement: &str, nodes: &[(String, String)], expected: &[&str]
     }
 }
 
+/// A type holding a list of references to messages.
+static SHELF: EntityType = EntityType {
+    name: "Shelf",
+    table: "shelves",
+    origin: Origin::UNKNOWN,
+    columns: &[Column {
+        name: "books",
+        ty: ColumnType::Json,
+        nullable: false,
+        references: Some(Reference::many(TypeRef::Named("Message"), RefKind::Version)),
+    }],
+    children: &[],
+    variants: &[],
+};
+
 fn lookups() -> Vec<(Lookup, &'static [&'static str])> {
     let id = Uuid::new_v4();
     let epoch = chrono::DateTime::UNIX_EPOCH;
@@ -141,7 +157,10 @@ async fn every_lookup_and_gained_children_can_search_an_index() {
     let Some(db) = setup().await else { return };
     let pool = db.single_connection_pool().await;
     let driver = PostgresDriver::from_pool(pool.clone());
-    driver.ensure_tables(&[&THREAD, &MESSAGE]).await.unwrap();
+    driver
+        .ensure_tables(&[&THREAD, &MESSAGE, &SHELF])
+        .await
+        .unwrap();
     for setting in [
         "SET enable_seqscan = off",
         "SET plan_cache_mode = force_generic_plan",
@@ -200,5 +219,30 @@ async fn every_lookup_and_gained_children_can_search_an_index() {
         &nodes,
         &["messages_author_idx", "messages_lineage_idx"],
     );
+    // The reference check of a commit: versions, then lineages.
+    for (column, index) in [
+        ("ecs_id", "messages_ecs_id_key"),
+        ("lineage_id", "messages_lineage_idx"),
+    ] {
+        let before = prepared(&pool).await;
+        driver
+            .stored_ids(&MESSAGE, column, &[Uuid::new_v4()])
+            .await
+            .unwrap();
+        let (statement, nodes) = new_plan(&pool, &before).await;
+        assert_indexed(&statement, &nodes, &[index]);
+    }
+    // `referencing` on a list of references: the GIN index of the list.
+    let before = prepared(&pool).await;
+    let query = VersionQuery {
+        filter: VersionFilter::In {
+            column: "books",
+            ids: vec![Uuid::new_v4()],
+        },
+        newest_per_lineage: false,
+    };
+    driver.select_versions(&SHELF, &query).await.unwrap();
+    let (statement, nodes) = new_plan(&pool, &before).await;
+    assert_indexed(&statement, &nodes, &["shelves_books_idx"]);
     pool.close().await;
 }

@@ -22,6 +22,11 @@ pub trait Dialect {
     /// number `n`.
     fn in_id_list(&self, column: &str, n: usize) -> Expr;
 
+    /// Whether the list of references in `column` (a JSON array of ids,
+    /// see `verso_core`'s `Vec<Ref<T>>`) holds one of the ids of the list
+    /// bound as parameter number `n`.
+    fn list_holds_any(&self, column: &str, n: usize) -> Expr;
+
     /// Parameter number `n` (from 1), as statement text.
     fn param(&self, n: usize) -> String;
 

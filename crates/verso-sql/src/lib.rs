@@ -35,7 +35,9 @@ pub use census::{
 pub use ddl::{add_nullable_column, catalog_conflict, catalog_table, entity_table};
 pub use dialect::Dialect;
 pub use layout::{LayoutColumn, CATALOG_COLUMNS, CATALOG_TABLE, ID_COLUMN, VERSION_COLUMNS};
-pub use load::{find_type, forks_of, lock_versions, select_by_id, select_by_ids, select_versions};
+pub use load::{
+    find_type, forks_of, lock_versions, select_by_id, select_by_ids, select_versions, stored_ids,
+};
 pub use query::{count_query, select_query, BoundStatement};
 pub use rendered::{rendered, StatementKind};
 

@@ -33,6 +33,9 @@ fn select_whole(ty: &EntityType) -> SelectStatement {
 /// first. A filter on a column reads its values from the id list bound as
 /// parameter 1.
 ///
+/// A filter on a list of references (`Vec<Ref<T>>`) selects the versions
+/// whose list holds one of the ids.
+///
 /// With `newest_per_lineage`, a version is selected when it is the newest of
 /// its lineage *and* matches the filter: a link re-pointed elsewhere in its
 /// newest version no longer counts as pointing here.
@@ -47,10 +50,22 @@ pub fn select_versions(
         VersionFilter::In { column, .. } => Some(*column),
         VersionFilter::All => None,
     };
+    // A list of references holds the ids as a JSON array.
+    let holds = |column: &str| {
+        let list = ty
+            .columns
+            .iter()
+            .any(|c| c.name == column && c.references.is_some_and(|r| r.many));
+        if list {
+            dialect.list_holds_any(column, 1)
+        } else {
+            dialect.in_id_list(column, 1)
+        }
+    };
     match (filter, query.newest_per_lineage) {
         (None, false) => {}
         (Some(column), false) => {
-            select.and_where(dialect.in_id_list(column, 1));
+            select.and_where(holds(column));
         }
         (filter, true) => {
             if let Some(column) = filter {
@@ -58,7 +73,7 @@ pub fn select_versions(
                 let lineages = Query::select()
                     .column("lineage_id")
                     .from(ty.table)
-                    .and_where(dialect.in_id_list(column, 1))
+                    .and_where(holds(column))
                     .take();
                 select.and_where(Expr::col("lineage_id").in_subquery(lineages));
                 if !meta_columns().any(|c| c == column) {
@@ -68,7 +83,7 @@ pub fn select_versions(
             rank_by_lineage(&mut select);
             select = newest_of_each_lineage(select, meta_columns());
             if let Some(column) = filter {
-                select.and_where(dialect.in_id_list(column, 1));
+                select.and_where(holds(column));
             }
         }
     }
@@ -100,6 +115,18 @@ pub fn find_type(tables: &[&str], column: &str, dialect: &impl Dialect) -> Selec
         union.union(UnionType::All, branch);
     }
     union.limit(1).take()
+}
+
+/// Which ids of the id list bound as parameter 1 the column `column`
+/// (`ecs_id` or `lineage_id`) of `ty`'s table holds: one row `value` per
+/// id found. Each id is answered by an `EXISTS` on the column's index, so
+/// the cost is that of the ids, however long their lineages.
+pub fn stored_ids(ty: &EntityType, column: &str, dialect: &impl Dialect) -> String {
+    format!(
+        "SELECT w.value FROM {} WHERE EXISTS (SELECT 1 FROM {} AS v WHERE v.{column} = w.value)",
+        dialect.each_id(&dialect.param(1), "w"),
+        crate::storage::quoted(ty.table),
+    )
 }
 
 /// The versions of `ty` forked from the versions in the id list bound as

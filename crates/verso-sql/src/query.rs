@@ -12,7 +12,7 @@
 use crate::layout::meta_columns;
 use crate::storage::quoted;
 use crate::Dialect;
-use sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement, SimpleExpr};
+use sea_query::{Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use verso_core::{
     ColumnType, CompareOp, EntityQuery, EntityType, Filter, QueryColumn, Scope, Value,
 };
@@ -38,9 +38,9 @@ pub fn select_query(ty: &EntityType, query: &EntityQuery, d: &impl Dialect) -> B
         .columns(
             meta_columns()
                 .chain(ty.columns.iter().map(|c| c.name))
-                .map(|c| (Alias::new(ROW), Alias::new(c))),
+                .map(|c| (ROW, c)),
         )
-        .from_as(Alias::new(ty.table), Alias::new(ROW));
+        .from_as(ty.table, ROW);
     builder.restrict(&mut select, query);
     if let Some(cursor) = &query.after {
         let after = builder.after_cursor(query, &cursor.keys, cursor.row_id);
@@ -59,7 +59,7 @@ pub fn select_query(ty: &EntityType, query: &EntityQuery, d: &impl Dialect) -> B
     } else {
         Order::Asc
     };
-    select.order_by((Alias::new(ROW), Alias::new("id")), id_order);
+    select.order_by((ROW, "id"), id_order);
     if let Some(limit) = query.limit {
         select.limit(limit);
     }
@@ -71,9 +71,7 @@ pub fn select_query(ty: &EntityType, query: &EntityQuery, d: &impl Dialect) -> B
 pub fn count_query(ty: &EntityType, query: &EntityQuery, d: &impl Dialect) -> BoundStatement {
     let mut builder = Builder::new(ty, d);
     let mut select = Query::select();
-    select
-        .expr(Expr::cust("COUNT(*)"))
-        .from_as(Alias::new(ty.table), Alias::new(ROW));
+    select.expr(Expr::cust("COUNT(*)")).from_as(ty.table, ROW);
     builder.restrict(&mut select, query);
     builder.finish(select)
 }
@@ -102,7 +100,7 @@ impl<'a, D: Dialect> Builder<'a, D> {
     }
 
     /// A placeholder for `value`.
-    fn param(&mut self, value: Value) -> SimpleExpr {
+    fn param(&mut self, value: Value) -> Expr {
         self.params.push(value);
         self.d.parameter(self.params.len())
     }
@@ -111,7 +109,7 @@ impl<'a, D: Dialect> Builder<'a, D> {
     fn restrict(&mut self, select: &mut SelectStatement, query: &EntityQuery) {
         if let Some(at) = query.as_of {
             let bound = self.param(Value::Timestamp(at));
-            select.and_where(Expr::col((Alias::new(ROW), Alias::new("created_at"))).lte(bound));
+            select.and_where(Expr::col((ROW, "created_at")).lte(bound));
         }
         if query.scope == Scope::Newest {
             select.and_where(self.newest_of_lineage(query));
@@ -124,7 +122,7 @@ impl<'a, D: Dialect> Builder<'a, D> {
 
     /// No version of the row's lineage (created by the time bound) is
     /// newer: one probe of the lineage index.
-    fn newest_of_lineage(&mut self, query: &EntityQuery) -> SimpleExpr {
+    fn newest_of_lineage(&mut self, query: &EntityQuery) -> Expr {
         let table = quoted(self.ty.table);
         match query.as_of {
             None => Expr::cust(format!(
@@ -153,8 +151,7 @@ impl<'a, D: Dialect> Builder<'a, D> {
                     return Cond::all().add(Expr::cust("1 = 0"));
                 }
                 let column_expr = self.comparable(*column);
-                let params: Vec<SimpleExpr> =
-                    values.iter().map(|v| self.param(v.clone())).collect();
+                let params: Vec<Expr> = values.iter().map(|v| self.param(v.clone())).collect();
                 Cond::all().add(Expr::expr(column_expr).is_in(params))
             }
             Filter::All(filters) => filters
@@ -172,7 +169,7 @@ impl<'a, D: Dialect> Builder<'a, D> {
         }
     }
 
-    fn compare(&mut self, column: QueryColumn, op: CompareOp, value: Value) -> SimpleExpr {
+    fn compare(&mut self, column: QueryColumn, op: CompareOp, value: Value) -> Expr {
         let is_null = matches!(value, Value::Null);
         match (op, is_null) {
             (CompareOp::Eq, true) => return Expr::expr(self.plain(column)).is_null(),
@@ -184,11 +181,7 @@ impl<'a, D: Dialect> Builder<'a, D> {
         if matches!(op, CompareOp::Contains | CompareOp::StartsWith) {
             let text = self.plain(column);
             let part = self.param(value);
-            let position = Expr::expr(
-                Func::cust(Alias::new(self.d.text_position()))
-                    .arg(text)
-                    .arg(part),
-            );
+            let position = Expr::expr(Func::cust(self.d.text_position()).arg(text).arg(part));
             return if op == CompareOp::Contains {
                 position.gt(0)
             } else {
@@ -213,15 +206,12 @@ impl<'a, D: Dialect> Builder<'a, D> {
     /// lexicographic comparison.
     fn after_cursor(&mut self, query: &EntityQuery, keys: &[Value], row_id: i64) -> Cond {
         let descending = query.row_id_descending();
-        let mut columns: Vec<(SimpleExpr, bool)> = query
+        let mut columns: Vec<(Expr, bool)> = query
             .order
             .iter()
             .map(|key| (self.comparable(key.column), key.descending))
             .collect();
-        columns.push((
-            Expr::col((Alias::new(ROW), Alias::new("id"))).into(),
-            descending,
-        ));
+        columns.push((Expr::col((ROW, "id")), descending));
         let mut bounds: Vec<Value> = keys.to_vec();
         bounds.push(Value::Int(row_id));
         let mut any = Cond::any();
@@ -244,12 +234,12 @@ impl<'a, D: Dialect> Builder<'a, D> {
     }
 
     /// The column as stored.
-    fn plain(&self, column: QueryColumn) -> SimpleExpr {
-        Expr::col((Alias::new(ROW), Alias::new(column.name()))).into()
+    fn plain(&self, column: QueryColumn) -> Expr {
+        Expr::col((ROW, column.name()))
     }
 
     /// The column as compared and sorted: text under the byte collation.
-    fn comparable(&self, column: QueryColumn) -> SimpleExpr {
+    fn comparable(&self, column: QueryColumn) -> Expr {
         let plain = self.plain(column);
         match (self.column_type(column), self.d.byte_collation()) {
             (Some(ColumnType::Text), Some(collation)) => Expr::cust(format!(

@@ -132,8 +132,11 @@ pub fn entity_index_statements(ty: &EntityType) -> Vec<String> {
             quoted(&index_name(table, "parent_id_idx"))
         ),
     ];
-    // referencing: who points here.
-    for column in ty.columns.iter().filter(|c| c.references.is_some()) {
+    // referencing: who points here. A list of references is a JSON array,
+    // which a B-tree cannot index element by element (PostgreSQL indexes it
+    // with GIN, see its driver's dialect).
+    let single = |c: &&verso_core::Column| c.references.is_some_and(|r| !r.many);
+    for column in ty.columns.iter().filter(single) {
         statements.push(format!(
             "CREATE INDEX IF NOT EXISTS {} ON {q} ({})",
             quoted(&index_name(table, &format!("{}_idx", column.name))),

@@ -3,7 +3,10 @@
 
 use crate::*;
 use sea_query::{Expr, PostgresQueryBuilder};
-use verso_core::{Column, ColumnType, EntityType, Lookup, TypeRef, VersionFilter, VersionQuery};
+use verso_core::{
+    Column, ColumnType, EntityType, Lookup, RefKind, Reference, TypeRef, VersionFilter,
+    VersionQuery,
+};
 
 /// Type names as `ColumnType::name`, `$N` parameters, a visible marker
 /// for row numbering and id lists.
@@ -24,6 +27,10 @@ impl Dialect for Marked {
 
     fn in_id_list(&self, column: &str, n: usize) -> Expr {
         Expr::cust(format!("{column} IN LIST ${n}"))
+    }
+
+    fn list_holds_any(&self, column: &str, n: usize) -> Expr {
+        Expr::cust(format!("{column} HOLDS ANY ${n}"))
     }
 
     fn param(&self, n: usize) -> String {
@@ -78,7 +85,7 @@ static NOTE: EntityType = EntityType {
             name: "author",
             ty: ColumnType::Uuid,
             nullable: true,
-            references: Some(TypeRef::Named("Person")),
+            references: Some(Reference::one(TypeRef::Named("Person"), RefKind::Version)),
         },
     ],
     children: &[],
@@ -155,6 +162,35 @@ fn the_newest_version_of_each_lineage_is_ranked_before_the_filter() {
              (author IN LIST $1) ORDER BY \"created_at\" ASC, \"id\" ASC"
         )
     );
+}
+
+static SHELF: EntityType = EntityType {
+    name: "Shelf",
+    table: "shelves",
+    origin: verso_core::Origin::UNKNOWN,
+    columns: &[Column {
+        name: "books",
+        ty: ColumnType::Json,
+        nullable: false,
+        references: Some(Reference::many(TypeRef::Named("Book"), RefKind::Version)),
+    }],
+    children: &[],
+    variants: &[],
+};
+
+#[test]
+fn a_list_of_references_is_matched_by_its_elements_and_gets_no_b_tree_index() {
+    let query = VersionQuery {
+        filter: VersionFilter::In {
+            column: "books",
+            ids: Vec::new(),
+        },
+        newest_per_lineage: false,
+    };
+    let sql = select_versions(&SHELF, &query, &Marked).to_string(PostgresQueryBuilder);
+    assert!(sql.contains("WHERE books HOLDS ANY $1 ORDER BY"), "{sql}");
+    let indexes = storage::entity_index_statements(&SHELF);
+    assert_eq!(indexes.len(), 3, "the metadata's only: {indexes:?}");
 }
 
 #[test]

@@ -44,6 +44,16 @@ impl Dialect for Sqlite {
         )
     }
 
+    /// `EXISTS (... json_each(column) ... IN json_each(?n))`: SQLite has no
+    /// index on the elements of a JSON array, so this reads every row the
+    /// rest of the statement leaves.
+    fn list_holds_any(&self, column: &str, n: usize) -> Expr {
+        Expr::cust(format!(
+            "EXISTS (SELECT 1 FROM json_each(\"{column}\") AS held \
+             WHERE held.value IN (SELECT value FROM json_each(?{n})))"
+        ))
+    }
+
     fn param(&self, n: usize) -> String {
         format!("?{n}")
     }

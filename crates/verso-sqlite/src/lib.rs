@@ -238,6 +238,19 @@ impl Driver for SqliteDriver {
         .await
     }
 
+    async fn stored_ids(
+        &self,
+        ty: &'static EntityType,
+        column: &'static str,
+        ids: &[Uuid],
+    ) -> Result<Vec<Uuid>> {
+        let ids = ids.to_vec();
+        self.with_reader(move |conn, instrument| {
+            load::stored_ids(conn, instrument, ty, column, &ids)
+        })
+        .await
+    }
+
     async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>> {
         let lookup = lookup.clone();
         self.with_reader(move |conn, instrument| load::lookup(conn, instrument, ty, &lookup))

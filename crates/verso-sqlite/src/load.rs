@@ -323,6 +323,33 @@ pub(crate) fn select_versions(
     Ok(metas)
 }
 
+/// Which of `ids` the metadata column `column` of `ty` holds.
+pub(crate) fn stored_ids(
+    conn: &Connection,
+    instrument: &Instrument,
+    ty: &'static EntityType,
+    column: &str,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>> {
+    instrument.query();
+    let sql = verso_sql::stored_ids(ty, column, &Sqlite);
+    let mut statement = conn.prepare_cached(&sql).map_err(db_error)?;
+    let mut rows = statement
+        .query([id_array(ids.iter().copied())])
+        .map_err(db_error)?;
+    let mut found = Vec::new();
+    while let Some(row) = rows.next().map_err(db_error)? {
+        let text: String = row.get(0).map_err(db_error)?;
+        found.push(parse_uuid(&text).map_err(|detail| Error::Decode {
+            type_name: ty.name.to_string(),
+            id: Uuid::nil(),
+            column: column.to_string(),
+            detail,
+        })?);
+    }
+    Ok(found)
+}
+
 /// The type of the version (`column` = `ecs_id`) or lineage (`column` =
 /// `lineage_id`) `id`, across every table in the catalog.
 pub(crate) fn find_type(

@@ -7,7 +7,8 @@ use rusqlite::Connection;
 use uuid::Uuid;
 use verso_core::{
     ChildField, ChildKind, ChunkRow, ChunkedList, Column, ColumnType, CommitPlan, Driver,
-    EntityType, ListRow, LoadRequest, Lookup, NewVersion, TableBatch, TypeRef, Value,
+    EntityType, ListRow, LoadRequest, Lookup, NewVersion, RefKind, Reference, TableBatch, TypeRef,
+    Value,
 };
 use verso_sql::storage;
 
@@ -26,7 +27,7 @@ static NOTE: EntityType = EntityType {
             name: "reply_to",
             ty: ColumnType::Uuid,
             nullable: true,
-            references: Some(TypeRef::Named("Note")),
+            references: Some(Reference::one(TypeRef::Named("Note"), RefKind::Version)),
         },
     ],
     children: &[ChildField {
@@ -174,6 +175,18 @@ async fn the_branch_check_and_referencing_search_their_indexes() {
         &plan(&conn, &referencing, 1),
         &["notes_reply_to_idx", "notes_lineage_idx"],
     );
+}
+
+#[tokio::test]
+async fn the_reference_check_searches_the_version_and_lineage_indexes() {
+    let (_path, conn) = database().await;
+    for (column, index) in [
+        ("ecs_id", "notes_ecs_id_key"),
+        ("lineage_id", "notes_lineage_idx"),
+    ] {
+        let sql = verso_sql::stored_ids(&NOTE, column, &Sqlite);
+        assert_indexed(&plan(&conn, &sql, 1), &[index]);
+    }
 }
 
 /// A temporary database file, removed on drop.

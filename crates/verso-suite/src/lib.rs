@@ -123,6 +123,21 @@ macro_rules! suite {
             count_ignores_order_cursor_and_limit,
             a_reference_filter_finds_who_points_at_a_version,
             a_cursor_of_another_order_or_an_unknown_column_is_refused,
+            a_list_of_references_round_trips_in_order_with_its_row,
+            editing_a_list_of_references_forks_the_holder_only,
+            referencing_finds_the_holders_of_a_list_in_one_statement,
+            a_list_of_lineage_references_follows_each_head,
+            a_reference_to_a_version_never_stored_is_refused_naming_field_and_id,
+            a_reference_to_a_version_of_the_same_commit_is_accepted,
+            only_references_a_commit_changes_are_looked_up,
+            a_reference_into_the_committed_tree_needs_no_lookup,
+            a_ref_to_an_entity_edited_in_the_same_commit_keeps_pinning_its_version,
+            two_differently_edited_copies_of_one_version_are_refused_naming_it,
+            the_catalog_records_which_references_pin_versions_and_which_follow_lineages,
+            a_stored_list_that_is_not_an_array_of_ids_is_a_decode_error_naming_the_column,
+            unsigned_integers_round_trip_at_their_bounds,
+            a_u64_above_i64_max_is_refused_naming_type_id_and_field,
+            a_stored_integer_out_of_range_of_its_field_is_a_decode_error_naming_the_column,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

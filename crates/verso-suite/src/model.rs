@@ -270,6 +270,15 @@ pub struct Station {
     pub next: Option<Ref<Station>>,
 }
 
+/// A circular line, owning its stations: a cycle of pinned references is
+/// committed in one tree, each pointing to a version of the same commit.
+#[derive(Clone, Debug, PartialEq, Entity)]
+pub struct Line {
+    pub meta: Meta,
+    #[verso(child)]
+    pub stations: Vec<Station>,
+}
+
 /// A plain serde value stored as JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Settings {

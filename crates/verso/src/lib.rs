@@ -51,6 +51,7 @@ mod lineage;
 mod open;
 mod query;
 mod read;
+mod references;
 mod store;
 mod trace;
 mod traced;

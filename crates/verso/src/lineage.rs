@@ -63,6 +63,8 @@ impl Store {
     /// [`LineageRef`]): the newest such version of each lineage, oldest
     /// first. This is how an association object is reached from either
     /// side: `store.referencing(MessageUsage::FIELDS.message, &[message_id])`.
+    /// A list of references (`Vec<Ref<T>>`, `Vec<LineageRef<T>>`) matches
+    /// when it holds one of `targets`. One statement, then the load.
     pub async fn referencing<T: Entity, R: ReferenceField>(
         &self,
         field: Col<T, R>,
@@ -73,7 +75,7 @@ impl Store {
         let Some(column) = ty
             .columns
             .iter()
-            .find(|c| c.name == field && c.ty == ColumnType::Uuid)
+            .find(|c| c.name == field && (c.ty == ColumnType::Uuid || c.references.is_some()))
         else {
             return Err(Error::InvalidInput {
                 type_name: ty.name.to_string(),

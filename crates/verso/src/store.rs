@@ -109,6 +109,10 @@ impl Store {
     /// above them. Unchanged entities keep their ids and are not written: a
     /// commit with no change sends no statement. The commit is one
     /// transaction; on error nothing is stored and `root` is left untouched.
+    /// A reference the commit adds must point to a version (or lineage)
+    /// that is stored or written by this commit, else the commit fails with
+    /// [`Error::DanglingReference`] naming the holder, the field and the
+    /// missing id.
     /// On success, the metadata of `root` and its descendants is updated in
     /// place.
     ///
@@ -154,6 +158,7 @@ impl Store {
             if planned.plan.is_empty() {
                 return Ok(planned.report);
             }
+            self.check_references(&planned.plan, &*root).await?;
             let in_flight = InFlight::new(root, planned);
             let error = match self.write(root_type(&in_flight), in_flight.plan()).await {
                 Ok(row_ids) => return Ok(in_flight.apply(&row_ids)),

@@ -163,6 +163,23 @@ impl Driver for Traced {
             .await
     }
 
+    async fn stored_ids(
+        &self,
+        ty: &'static EntityType,
+        column: &'static str,
+        ids: &[Uuid],
+    ) -> Result<Vec<Uuid>> {
+        let span = span!(
+            self,
+            "stored_ids",
+            entity_type = ty.name,
+            column = column,
+            ids = ids.len(),
+        );
+        self.traced(span, self.inner.stored_ids(ty, column, ids), Vec::len)
+            .await
+    }
+
     async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>> {
         let span = span!(
             self,

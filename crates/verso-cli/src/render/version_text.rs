@@ -46,9 +46,14 @@ fn entries(
     for (column, value) in columns {
         branch(out);
         let target = match (column.references, value) {
-            (Some(target), Value::Uuid(_)) => {
-                style.dim(&format!(" ({})", references.label(target.name(), value)))
-            }
+            (Some(reference), Value::Uuid(_)) => style.dim(&format!(
+                " ({})",
+                references.label(reference.target.name(), value)
+            )),
+            (Some(reference), Value::Json(_)) if reference.many => style.dim(&format!(
+                " ({})",
+                references.label(reference.target.name(), value)
+            )),
             _ => String::new(),
         };
         out.push_str(&format!("{}: {value}{target}\n", column.name));

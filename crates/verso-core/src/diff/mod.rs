@@ -149,7 +149,7 @@ pub fn diff(old: &VersionTree, new: &VersionTree) -> Diff {
                 field: column.name,
                 old: before.clone(),
                 new: value.clone(),
-                references: column.references.map(|target| target.name()),
+                references: column.references.map(|r| r.target.name()),
             });
         }
     }

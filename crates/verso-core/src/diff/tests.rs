@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::driver::RowMeta;
-use crate::schema::{ChildField, ChildKind, Column, EntityType, TypeRef};
+use crate::schema::{ChildField, ChildKind, Column, EntityType, RefKind, Reference, TypeRef};
 use crate::tree::ChildList;
 use crate::value::ColumnType;
 
@@ -50,7 +50,7 @@ static THREAD_COLUMNS: [Column; 2] = [
         name: "pinned",
         ty: ColumnType::Uuid,
         nullable: true,
-        references: Some(TypeRef::Named("Message")),
+        references: Some(Reference::one(TypeRef::Named("Message"), RefKind::Version)),
     },
 ];
 static THREAD_CHILDREN: [ChildField; 1] = [ChildField {

@@ -206,7 +206,7 @@ fn inline(child: &VersionTree, naming: ReferenceNaming<'_>) -> String {
                     format!(
                         "{}: {shown} ({})",
                         column.name,
-                        naming(target.name(), value)
+                        naming(target.target.name(), value)
                     )
                 }
                 _ => format!("{}: {shown}", column.name),

@@ -8,7 +8,7 @@ use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use uuid::Uuid;
 use verso_core::{
     ChildField, ChildKind, Column, ColumnType, CommitPlan, DbErrorKind, EntityType, Error, Meta,
-    Node, Result, TypeRef, Value,
+    Node, RefKind, Reference, Result, TypeRef, Value,
 };
 use verso_postgres::PostgresDriver;
 
@@ -187,7 +187,10 @@ pub static MESSAGE: EntityType = EntityType {
             name: "author",
             ty: ColumnType::Uuid,
             nullable: true,
-            references: Some(TypeRef::Static(thread_type)),
+            references: Some(Reference::one(
+                TypeRef::Static(thread_type),
+                RefKind::Version,
+            )),
         },
     ],
     children: &[ChildField {

@@ -8,9 +8,11 @@ mod history;
 mod history_edge_cases;
 mod many_types;
 mod queries;
+mod reference_lists;
 mod relationships;
 mod schema;
 mod type_identity;
+mod unsigned;
 
 pub use self::cancellation::*;
 pub use self::core::*;
@@ -19,9 +21,11 @@ pub use self::history::*;
 pub use self::history_edge_cases::*;
 pub use self::many_types::*;
 pub use self::queries::*;
+pub use self::reference_lists::*;
 pub use self::relationships::*;
 pub use self::schema::*;
 pub use self::type_identity::*;
+pub use self::unsigned::*;
 
 /// Runs `work` and returns what it cost in statements and rows.
 #[macro_export]

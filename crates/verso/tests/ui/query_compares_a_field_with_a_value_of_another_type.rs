@@ -3,13 +3,13 @@ use verso::{Entity, Meta};
 #[derive(Clone, Debug, Entity)]
 struct Note {
     meta: Meta,
-    stars: i64,
+    pinned: bool,
 }
 
 async fn find(store: &verso::Store) {
     let _ = store
         .query::<Note>()
-        .filter(Note::FIELDS.stars.eq("five"))
+        .filter(Note::FIELDS.pinned.eq("yes"))
         .fetch()
         .await;
 }
