@@ -8,6 +8,7 @@
 //! driver executes them and decodes rows.
 
 use crate::catalog::CatalogEntry;
+use crate::commit_info::{CommitRow, CommitVersion};
 use crate::error::{Error, Result};
 use crate::instrument::Instrument;
 use crate::list::{ChunkRow, ChunkedList, ListRow};
@@ -517,4 +518,17 @@ pub trait Driver: Send + Sync + 'static {
     /// Every lineage of `ty`, oldest first (by the creation of its first
     /// version), with its version count and newest version. One statement.
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>>;
+    /// The commit `commit_id` with its metadata, `None` if no such commit
+    /// is stored (or the store has no commit table yet). One statement, on
+    /// the commits' primary key.
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<CommitRow>>;
+    /// The versions commit `commit_id` wrote, in the order it wrote them
+    /// (empty for an unknown commit). One statement, on the links' commit
+    /// index.
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<CommitVersion>>;
+    /// The commits that wrote versions of lineage `lineage_id`, oldest
+    /// first (by time, then id), each once. One statement, on the links'
+    /// lineage index and the commits' primary key. Versions stored before
+    /// Verso recorded commits belong to none.
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<CommitRow>>;
 }

@@ -14,9 +14,10 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, ChunkRow, ColumnType, CommitPlan, DbErrorKind, Driver, EntityType, Error,
-    GainedChild, Instrument, LineageSummary, ListChange, ListRow, LoadRequest, LoadRun, LoadStep,
-    LoadedRows, Lookup, Result, RowMeta, StoredRow, TypeCounts, Value, VersionFilter, VersionQuery,
+    CatalogEntry, ChunkRow, ColumnType, CommitPlan, CommitRow, CommitVersion, DbErrorKind, Driver,
+    EntityType, Error, GainedChild, Instrument, LineageSummary, ListChange, ListRow, LoadRequest,
+    LoadRun, LoadStep, LoadedRows, Lookup, Result, RowMeta, StoredRow, TypeCounts, Value,
+    VersionFilter, VersionQuery,
 };
 
 /// A store held in process memory.
@@ -42,6 +43,13 @@ struct State {
     /// List changes by the version whose list changed.
     changes_by_parent: HashMap<Uuid, Vec<ListChange>>,
     next_row_id: i64,
+    /// Commit rows by commit id.
+    commits: HashMap<Uuid, CommitRow>,
+    /// The versions each commit wrote, in its order.
+    versions_by_commit: HashMap<Uuid, Vec<CommitVersion>>,
+    /// The commits that wrote versions of each lineage, each once, in the
+    /// order they were stored.
+    commits_by_lineage: HashMap<Uuid, Vec<Uuid>>,
 }
 
 struct Table {
@@ -195,6 +203,39 @@ fn owned_list(list: &ListRow) -> ListRow {
 }
 
 impl State {
+    /// Stores the commit row of `plan` and its links to the plan's
+    /// versions; returns the rows written.
+    fn store_commit(&mut self, plan: &CommitPlan) -> u64 {
+        let Some(commit) = &plan.commit else {
+            return 0;
+        };
+        let versions: Vec<CommitVersion> = plan
+            .batches
+            .iter()
+            .flat_map(|b| {
+                b.rows.iter().map(|row| CommitVersion {
+                    commit_id: commit.id,
+                    type_name: b.entity_type.name.to_string(),
+                    ecs_id: row.ecs_id,
+                    lineage_id: row.lineage_id,
+                })
+            })
+            .collect();
+        for version in &versions {
+            let commits = self
+                .commits_by_lineage
+                .entry(version.lineage_id)
+                .or_default();
+            if commits.last() != Some(&commit.id) {
+                commits.push(commit.id);
+            }
+        }
+        let rows = 1 + versions.len() as u64;
+        self.versions_by_commit.insert(commit.id, versions);
+        self.commits.insert(commit.id, commit.clone());
+        rows
+    }
+
     /// What the SQL walk returns: the lists of the loaded roots, the chunks
     /// below them, and the lists of children whose type has child fields,
     /// each once.
@@ -342,6 +383,18 @@ impl Driver for MemoryDriver {
                 }
             }
         }
+        if let Some(commit) = &plan.commit {
+            // The commit's row and its links to its versions.
+            statement += 2;
+            self.instrument.commit_statement(statement - 1)?;
+            self.instrument.commit_statement(statement)?;
+            if state.commits.contains_key(&commit.id) {
+                return Err(Error::database(
+                    DbErrorKind::UniqueViolation,
+                    format!("commit {} is already stored", commit.id),
+                ));
+            }
+        }
         // The shared tables, in the order the SQL backends write them:
         // lists, chunks, list changes, replaced heads, new heads.
         let writes = [
@@ -432,10 +485,41 @@ impl Driver for MemoryDriver {
                 .or_default()
                 .push(change);
         }
+        let commit_rows = state.store_commit(plan);
         self.instrument.rows_written(
-            (plan.lists.len() + new_chunks + plan.changes.len() + plan.version_count()) as u64,
+            (plan.lists.len() + new_chunks + plan.changes.len() + plan.version_count()) as u64
+                + commit_rows,
         );
         Ok(row_ids)
+    }
+
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<CommitRow>> {
+        self.instrument.query();
+        Ok(self.state().commits.get(&commit_id).cloned())
+    }
+
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<CommitVersion>> {
+        self.instrument.query();
+        let state = self.state();
+        Ok(state
+            .versions_by_commit
+            .get(&commit_id)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<CommitRow>> {
+        self.instrument.query();
+        let state = self.state();
+        let mut commits: Vec<CommitRow> = state
+            .commits_by_lineage
+            .get(&lineage_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| state.commits.get(id).cloned())
+            .collect();
+        commits.sort_by_key(|c| (c.created_at, c.id));
+        Ok(commits)
     }
 
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {

@@ -9,13 +9,21 @@ use sea_query::PostgresQueryBuilder;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::BTreeMap;
 use verso_core::{ColumnType, EntityType, Error, Instrument, Result};
+use verso_sql::commits::{COMMITS_TABLE, COMMIT_VERSIONS_TABLE};
 use verso_sql::storage::{
     self, CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LEGACY_LINKS_TABLE, LISTS_TABLE,
 };
 use verso_sql::CATALOG_TABLE;
 
 /// The tables every store shares, created by [`storage::shared_tables`].
-const SHARED_TABLES: [&str; 4] = [LISTS_TABLE, CHUNKS_TABLE, CHANGES_TABLE, HEADS_TABLE];
+const SHARED_TABLES: [&str; 6] = [
+    LISTS_TABLE,
+    CHUNKS_TABLE,
+    CHANGES_TABLE,
+    HEADS_TABLE,
+    COMMITS_TABLE,
+    COMMIT_VERSIONS_TABLE,
+];
 
 /// Columns of the tables of interest in the current schema.
 const EXISTING_COLUMNS: &str = "SELECT table_name::text, column_name::text, data_type::text, \

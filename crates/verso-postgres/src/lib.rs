@@ -45,6 +45,7 @@
 mod census;
 mod check;
 mod commit;
+mod commits;
 mod connect;
 mod decode;
 mod dialect;
@@ -222,6 +223,18 @@ impl Driver for PostgresDriver {
 
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
         census::lineages(&self.pool, &self.instrument, ty).await
+    }
+
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<verso_core::CommitRow>> {
+        commits::commit_record(&self.pool, &self.instrument, commit_id).await
+    }
+
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<verso_core::CommitVersion>> {
+        commits::commit_versions(&self.pool, &self.instrument, commit_id).await
+    }
+
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso_core::CommitRow>> {
+        commits::lineage_commits(&self.pool, &self.instrument, lineage_id).await
     }
 
     async fn find_prefix(

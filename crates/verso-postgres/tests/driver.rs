@@ -872,6 +872,7 @@ async fn hand_built_plan_and_version_order() {
             added: true,
         }],
         refuse_branches: false,
+        commit: None,
     };
     let row_ids = db.driver.commit(&plan).await.unwrap();
     assert_eq!(row_ids.len(), 4);

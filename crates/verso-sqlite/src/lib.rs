@@ -17,6 +17,7 @@
 mod batch;
 mod census;
 mod commit;
+mod commits;
 mod connect;
 mod decode;
 mod dialect;
@@ -272,6 +273,27 @@ impl Driver for SqliteDriver {
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
         self.with_reader(move |conn, instrument| census::lineages(conn, instrument, ty))
             .await
+    }
+
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<verso_core::CommitRow>> {
+        self.with_reader(move |conn, instrument| {
+            commits::commit_record(conn, instrument, commit_id)
+        })
+        .await
+    }
+
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<verso_core::CommitVersion>> {
+        self.with_reader(move |conn, instrument| {
+            commits::commit_versions(conn, instrument, commit_id)
+        })
+        .await
+    }
+
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso_core::CommitRow>> {
+        self.with_reader(move |conn, instrument| {
+            commits::lineage_commits(conn, instrument, lineage_id)
+        })
+        .await
     }
 
     async fn find_prefix(

@@ -114,6 +114,15 @@ macro_rules! suite {
             two_types_of_one_name_in_different_modules_are_refused_naming_both,
             a_renamed_type_reads_the_versions_of_its_old_name,
             a_field_name_longer_than_63_bytes_is_refused_naming_it,
+            a_commit_records_its_author_message_and_key_values,
+            a_commit_without_change_stores_no_commit_row,
+            the_versions_a_commit_wrote_are_found_by_its_id,
+            the_commits_of_a_lineage_come_oldest_first_with_their_metadata,
+            commit_metadata_holding_a_nul_character_is_refused_and_nothing_is_stored,
+            several_roots_commit_together_under_one_commit_id,
+            a_set_of_roots_failing_at_any_statement_stores_nothing,
+            a_set_of_roots_on_the_head_refuses_to_branch_as_a_whole,
+            a_set_of_roots_interrupted_after_landing_is_taken_as_committed,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

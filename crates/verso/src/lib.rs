@@ -46,6 +46,8 @@
 
 #![warn(missing_docs)]
 
+mod commit_set;
+mod commits;
 mod history;
 mod lineage;
 mod open;
@@ -55,6 +57,7 @@ mod trace;
 mod traced;
 mod upgrade;
 
+pub use commit_set::CommitSet;
 pub use lineage::Versions;
 pub use store::Store;
 pub use trace::Edited;

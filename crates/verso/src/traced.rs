@@ -15,9 +15,9 @@ use tracing::field::Empty;
 use tracing::{Instrument as _, Span};
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, CommitPlan, Driver, EntityType, GainedChild, IdPrefix, Instrument,
-    LineageSummary, LoadRequest, LoadedRows, Lookup, PrefixMatch, Result, RowMeta, TypeCounts,
-    UpgradeReport, VersionFilter, VersionQuery,
+    CatalogEntry, CommitPlan, CommitRow, CommitVersion, Driver, EntityType, GainedChild, IdPrefix,
+    Instrument, LineageSummary, LoadRequest, LoadedRows, Lookup, PrefixMatch, Result, RowMeta,
+    TypeCounts, UpgradeReport, VersionFilter, VersionQuery,
 };
 
 /// A driver whose calls each run in a span (see the module docs).
@@ -252,5 +252,36 @@ impl Driver for Traced {
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
         let span = span!(self, "lineages", entity_type = ty.name);
         self.traced(span, self.inner.lineages(ty), Vec::len).await
+    }
+
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<CommitRow>> {
+        let span = span!(
+            self,
+            "commit_record",
+            commit_id = tracing::field::display(commit_id),
+        );
+        let call = self.inner.commit_record(commit_id);
+        self.traced(span, call, |found| usize::from(found.is_some()))
+            .await
+    }
+
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<CommitVersion>> {
+        let span = span!(
+            self,
+            "commit_versions",
+            commit_id = tracing::field::display(commit_id),
+        );
+        self.traced(span, self.inner.commit_versions(commit_id), Vec::len)
+            .await
+    }
+
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<CommitRow>> {
+        let span = span!(
+            self,
+            "lineage_commits",
+            lineage_id = tracing::field::display(lineage_id),
+        );
+        self.traced(span, self.inner.lineage_commits(lineage_id), Vec::len)
+            .await
     }
 }

@@ -2,6 +2,7 @@
 //! only, so it holds on every backend.
 
 mod cancellation;
+mod commits;
 mod core;
 mod edge_cases;
 mod history;
@@ -12,6 +13,7 @@ mod schema;
 mod type_identity;
 
 pub use self::cancellation::*;
+pub use self::commits::*;
 pub use self::core::*;
 pub use self::edge_cases::*;
 pub use self::history::*;

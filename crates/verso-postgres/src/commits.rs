@@ -1,0 +1,86 @@
+//! The lookups of commit metadata ([`verso_sql::commits`]) on PostgreSQL.
+
+use crate::dialect::Postgres;
+use crate::error::db_error;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+use verso_core::{CommitRow, CommitVersion, Error, Instrument, Result, COMMIT_TYPE_NAME};
+use verso_sql::commits;
+
+/// A decode error naming the commit.
+fn damaged(id: Uuid, error: sqlx::Error) -> Error {
+    Error::Decode {
+        type_name: COMMIT_TYPE_NAME.into(),
+        id,
+        column: "*".into(),
+        detail: error.to_string(),
+    }
+}
+
+/// A row of [`commits::COMMIT_COLUMNS`].
+fn commit_row(row: &PgRow, asked: Uuid) -> Result<CommitRow> {
+    let read = || -> Result<CommitRow, sqlx::Error> {
+        Ok(CommitRow {
+            id: row.try_get(0)?,
+            created_at: row.try_get(1)?,
+            author: row.try_get(2)?,
+            message: row.try_get(3)?,
+            meta_json: row.try_get(4)?,
+        })
+    };
+    read().map_err(|e| damaged(asked, e))
+}
+
+/// The rows `sql` returns for the id bound as `$1`.
+async fn query(pool: &PgPool, instrument: &Instrument, sql: &str, id: Uuid) -> Result<Vec<PgRow>> {
+    instrument.query();
+    sqlx::query(sql)
+        .bind(id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)
+}
+
+/// The commit `id`, if stored.
+pub(crate) async fn commit_record(
+    pool: &PgPool,
+    instrument: &Instrument,
+    id: Uuid,
+) -> Result<Option<CommitRow>> {
+    let rows = query(pool, instrument, &commits::commit_record(&Postgres), id).await?;
+    rows.first().map(|row| commit_row(row, id)).transpose()
+}
+
+/// The versions commit `id` wrote, in its order.
+pub(crate) async fn commit_versions(
+    pool: &PgPool,
+    instrument: &Instrument,
+    id: Uuid,
+) -> Result<Vec<CommitVersion>> {
+    let rows = query(pool, instrument, &commits::commit_versions(&Postgres), id).await?;
+    rows.iter()
+        .map(|row| {
+            let read = || -> Result<CommitVersion, sqlx::Error> {
+                Ok(CommitVersion {
+                    commit_id: row.try_get(0)?,
+                    type_name: row.try_get(1)?,
+                    ecs_id: row.try_get(2)?,
+                    lineage_id: row.try_get(3)?,
+                })
+            };
+            read().map_err(|e| damaged(id, e))
+        })
+        .collect()
+}
+
+/// The commits of lineage `lineage_id`, oldest first.
+pub(crate) async fn lineage_commits(
+    pool: &PgPool,
+    instrument: &Instrument,
+    lineage_id: Uuid,
+) -> Result<Vec<CommitRow>> {
+    let sql = commits::lineage_commits(&Postgres);
+    let rows = query(pool, instrument, &sql, lineage_id).await?;
+    rows.iter().map(|row| commit_row(row, lineage_id)).collect()
+}
