@@ -148,6 +148,16 @@ pub struct CommitRecord {
     pub info: CommitInfo,
 }
 
+/// A version of a lineage with the commit that wrote it (see
+/// [`Driver::lineage_commits`](crate::Driver::lineage_commits)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionCommit {
+    /// The version.
+    pub ecs_id: Uuid,
+    /// The commit that wrote it.
+    pub commit: CommitRow,
+}
+
 /// One version a commit wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

@@ -8,7 +8,7 @@
 //! driver executes them and decodes rows.
 
 use crate::catalog::CatalogEntry;
-use crate::commit_info::{CommitRow, CommitVersion};
+use crate::commit_info::{CommitRow, CommitVersion, VersionCommit};
 use crate::error::{Error, Result};
 use crate::instrument::Instrument;
 use crate::list::{ChunkRow, ChunkedList, ListRow};
@@ -526,9 +526,10 @@ pub trait Driver: Send + Sync + 'static {
     /// (empty for an unknown commit). One statement, on the links' commit
     /// index.
     async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<CommitVersion>>;
-    /// The commits that wrote versions of lineage `lineage_id`, oldest
-    /// first (by time, then id), each once. One statement, on the links'
-    /// lineage index and the commits' primary key. Versions stored before
-    /// Verso recorded commits belong to none.
-    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<CommitRow>>;
+    /// Every version of lineage `lineage_id` that a recorded commit wrote,
+    /// with that commit, oldest commit first (by time, then id; within a
+    /// commit, in its order). One statement, on the links' lineage index
+    /// and the commits' primary key. Versions stored before Verso recorded
+    /// commits belong to none and are left out.
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<VersionCommit>>;
 }

@@ -36,7 +36,9 @@ mod validate;
 mod value;
 
 pub use catalog::CatalogEntry;
-pub use commit_info::{CommitInfo, CommitRecord, CommitRow, CommitVersion, COMMIT_TYPE_NAME};
+pub use commit_info::{
+    CommitInfo, CommitRecord, CommitRow, CommitVersion, VersionCommit, COMMIT_TYPE_NAME,
+};
 pub use content::Content;
 pub use diff::{
     diff, ChangedChild, ChildrenDiff, Diff, DiffLine, FieldChange, LineKind, MovedChild,

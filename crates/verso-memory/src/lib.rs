@@ -17,7 +17,7 @@ use verso_core::{
     CatalogEntry, ChunkRow, ColumnType, CommitPlan, CommitRow, CommitVersion, DbErrorKind, Driver,
     EntityType, Error, GainedChild, Instrument, LineageSummary, ListChange, ListRow, LoadRequest,
     LoadRun, LoadStep, LoadedRows, Lookup, Result, RowMeta, StoredRow, TypeCounts, Value,
-    VersionFilter, VersionQuery,
+    VersionCommit, VersionFilter, VersionQuery,
 };
 
 /// A store held in process memory.
@@ -47,9 +47,9 @@ struct State {
     commits: HashMap<Uuid, CommitRow>,
     /// The versions each commit wrote, in its order.
     versions_by_commit: HashMap<Uuid, Vec<CommitVersion>>,
-    /// The commits that wrote versions of each lineage, each once, in the
-    /// order they were stored.
-    commits_by_lineage: HashMap<Uuid, Vec<Uuid>>,
+    /// The versions of each lineage that commits wrote, as `(commit,
+    /// version)`, in the order they were stored.
+    commits_by_lineage: HashMap<Uuid, Vec<(Uuid, Uuid)>>,
 }
 
 struct Table {
@@ -222,13 +222,10 @@ impl State {
             })
             .collect();
         for version in &versions {
-            let commits = self
-                .commits_by_lineage
+            self.commits_by_lineage
                 .entry(version.lineage_id)
-                .or_default();
-            if commits.last() != Some(&commit.id) {
-                commits.push(commit.id);
-            }
+                .or_default()
+                .push((commit.id, version.ecs_id));
         }
         let rows = 1 + versions.len() as u64;
         self.versions_by_commit.insert(commit.id, versions);
@@ -508,18 +505,25 @@ impl Driver for MemoryDriver {
             .unwrap_or_default())
     }
 
-    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<CommitRow>> {
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<VersionCommit>> {
         self.instrument.query();
         let state = self.state();
-        let mut commits: Vec<CommitRow> = state
+        let mut versions: Vec<VersionCommit> = state
             .commits_by_lineage
             .get(&lineage_id)
             .into_iter()
             .flatten()
-            .filter_map(|id| state.commits.get(id).cloned())
+            .filter_map(|(commit, ecs_id)| {
+                let commit = state.commits.get(commit)?.clone();
+                Some(VersionCommit {
+                    ecs_id: *ecs_id,
+                    commit,
+                })
+            })
             .collect();
-        commits.sort_by_key(|c| (c.created_at, c.id));
-        Ok(commits)
+        // Stable: a commit's versions keep their order.
+        versions.sort_by_key(|v| (v.commit.created_at, v.commit.id));
+        Ok(versions)
     }
 
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {

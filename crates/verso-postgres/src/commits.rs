@@ -5,7 +5,9 @@ use crate::error::db_error;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
-use verso_core::{CommitRow, CommitVersion, Error, Instrument, Result, COMMIT_TYPE_NAME};
+use verso_core::{
+    CommitRow, CommitVersion, Error, Instrument, Result, VersionCommit, COMMIT_TYPE_NAME,
+};
 use verso_sql::commits;
 
 /// A decode error naming the commit.
@@ -18,15 +20,15 @@ fn damaged(id: Uuid, error: sqlx::Error) -> Error {
     }
 }
 
-/// A row of [`commits::COMMIT_COLUMNS`].
-fn commit_row(row: &PgRow, asked: Uuid) -> Result<CommitRow> {
+/// The columns [`commits::COMMIT_COLUMNS`] of `row`, from column `at` on.
+fn commit_row(row: &PgRow, at: usize, asked: Uuid) -> Result<CommitRow> {
     let read = || -> Result<CommitRow, sqlx::Error> {
         Ok(CommitRow {
-            id: row.try_get(0)?,
-            created_at: row.try_get(1)?,
-            author: row.try_get(2)?,
-            message: row.try_get(3)?,
-            meta_json: row.try_get(4)?,
+            id: row.try_get(at)?,
+            created_at: row.try_get(at + 1)?,
+            author: row.try_get(at + 2)?,
+            message: row.try_get(at + 3)?,
+            meta_json: row.try_get(at + 4)?,
         })
     };
     read().map_err(|e| damaged(asked, e))
@@ -49,7 +51,7 @@ pub(crate) async fn commit_record(
     id: Uuid,
 ) -> Result<Option<CommitRow>> {
     let rows = query(pool, instrument, &commits::commit_record(&Postgres), id).await?;
-    rows.first().map(|row| commit_row(row, id)).transpose()
+    rows.first().map(|row| commit_row(row, 0, id)).transpose()
 }
 
 /// The versions commit `id` wrote, in its order.
@@ -74,13 +76,20 @@ pub(crate) async fn commit_versions(
         .collect()
 }
 
-/// The commits of lineage `lineage_id`, oldest first.
+/// The versions of lineage `lineage_id` with their commits, oldest first.
 pub(crate) async fn lineage_commits(
     pool: &PgPool,
     instrument: &Instrument,
     lineage_id: Uuid,
-) -> Result<Vec<CommitRow>> {
+) -> Result<Vec<VersionCommit>> {
     let sql = commits::lineage_commits(&Postgres);
     let rows = query(pool, instrument, &sql, lineage_id).await?;
-    rows.iter().map(|row| commit_row(row, lineage_id)).collect()
+    rows.iter()
+        .map(|row| {
+            Ok(VersionCommit {
+                ecs_id: row.try_get(0).map_err(|e| damaged(lineage_id, e))?,
+                commit: commit_row(row, 1, lineage_id)?,
+            })
+        })
+        .collect()
 }

@@ -233,7 +233,7 @@ impl Driver for PostgresDriver {
         commits::commit_versions(&self.pool, &self.instrument, commit_id).await
     }
 
-    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso_core::CommitRow>> {
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso_core::VersionCommit>> {
         commits::lineage_commits(&self.pool, &self.instrument, lineage_id).await
     }
 

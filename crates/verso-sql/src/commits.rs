@@ -19,7 +19,8 @@ pub const COMMITS_TABLE: &str = "verso_commits";
 /// and lineage, and its place in the commit.
 pub const COMMIT_VERSIONS_TABLE: &str = "verso_commit_versions";
 
-/// The columns [`commit_record`] and [`lineage_commits`] return, in order.
+/// The columns [`commit_record`] returns, in order (and [`lineage_commits`]
+/// after the version's id).
 pub const COMMIT_COLUMNS: &str = "commit_id, created_at, author, message, meta";
 
 /// `CREATE TABLE IF NOT EXISTS` and `CREATE INDEX IF NOT EXISTS` for the
@@ -131,13 +132,14 @@ pub fn commit_versions(d: &impl Dialect) -> String {
     )
 }
 
-/// The commits that wrote versions of the lineage bound as parameter 1,
-/// oldest first: [`COMMIT_COLUMNS`].
+/// The versions of the lineage bound as parameter 1 with the commits that
+/// wrote them, oldest commit first: `ecs_id`, then [`COMMIT_COLUMNS`].
 pub fn lineage_commits(d: &impl Dialect) -> String {
     format!(
-        "SELECT {COMMIT_COLUMNS} FROM {COMMITS_TABLE} WHERE commit_id IN \
-         (SELECT commit_id FROM {COMMIT_VERSIONS_TABLE} WHERE lineage_id = {}) \
-         ORDER BY created_at, commit_id",
+        "SELECT l.ecs_id, c.commit_id, c.created_at, c.author, c.message, c.meta \
+         FROM {COMMIT_VERSIONS_TABLE} AS l JOIN {COMMITS_TABLE} AS c \
+         ON c.commit_id = l.commit_id WHERE l.lineage_id = {} \
+         ORDER BY c.created_at, c.commit_id, l.position",
         d.param(1)
     )
 }

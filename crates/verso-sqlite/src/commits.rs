@@ -6,7 +6,9 @@ use crate::encode::uuid_text;
 use crate::error::db_error;
 use rusqlite::{Connection, Row};
 use uuid::Uuid;
-use verso_core::{CommitRow, CommitVersion, Error, Instrument, Result, COMMIT_TYPE_NAME};
+use verso_core::{
+    CommitRow, CommitVersion, Error, Instrument, Result, VersionCommit, COMMIT_TYPE_NAME,
+};
 use verso_sql::commits;
 
 /// A decode error naming the commit and the column.
@@ -25,11 +27,11 @@ fn uuid_at(row: &Row<'_>, index: usize, column: &str, commit: Uuid) -> Result<Uu
     parse_uuid(&text).map_err(|e| damaged(commit, column, e))
 }
 
-/// A row of [`commits::COMMIT_COLUMNS`].
-fn commit_row(row: &Row<'_>) -> Result<CommitRow> {
-    let id = uuid_at(row, 0, "commit_id", Uuid::nil())?;
+/// The columns [`commits::COMMIT_COLUMNS`] of `row`, from column `at` on.
+fn commit_row(row: &Row<'_>, at: usize) -> Result<CommitRow> {
+    let id = uuid_at(row, at, "commit_id", Uuid::nil())?;
     let text = |index: usize, column: &str| -> Result<Option<String>> {
-        row.get(index).map_err(|e| damaged(id, column, e))
+        row.get(at + index).map_err(|e| damaged(id, column, e))
     };
     let created_at = text(1, "created_at")?.unwrap_or_default();
     Ok(CommitRow {
@@ -66,7 +68,7 @@ pub(crate) fn commit_record(
     id: Uuid,
 ) -> Result<Option<CommitRow>> {
     let sql = commits::commit_record(&Sqlite);
-    Ok(query(conn, instrument, &sql, id, commit_row)?.pop())
+    Ok(query(conn, instrument, &sql, id, |row| commit_row(row, 0))?.pop())
 }
 
 /// The versions commit `id` wrote, in its order.
@@ -87,12 +89,18 @@ pub(crate) fn commit_versions(
     })
 }
 
-/// The commits of lineage `lineage_id`, oldest first.
+/// The versions of lineage `lineage_id` with their commits, oldest first.
 pub(crate) fn lineage_commits(
     conn: &Connection,
     instrument: &Instrument,
     lineage_id: Uuid,
-) -> Result<Vec<CommitRow>> {
+) -> Result<Vec<VersionCommit>> {
     let sql = commits::lineage_commits(&Sqlite);
-    query(conn, instrument, &sql, lineage_id, commit_row)
+    query(conn, instrument, &sql, lineage_id, |row| {
+        let commit = commit_row(row, 1)?;
+        Ok(VersionCommit {
+            ecs_id: uuid_at(row, 0, "ecs_id", commit.id)?,
+            commit,
+        })
+    })
 }

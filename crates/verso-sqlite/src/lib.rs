@@ -289,7 +289,7 @@ impl Driver for SqliteDriver {
         .await
     }
 
-    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso_core::CommitRow>> {
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso_core::VersionCommit>> {
         self.with_reader(move |conn, instrument| {
             commits::lineage_commits(conn, instrument, lineage_id)
         })

@@ -189,7 +189,7 @@ impl Driver for SharedGate {
         driver(self).commit_versions(commit_id).await
     }
 
-    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso::CommitRow>> {
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso::VersionCommit>> {
         driver(self).lineage_commits(lineage_id).await
     }
 }

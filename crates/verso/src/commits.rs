@@ -41,7 +41,14 @@ impl Store {
     /// has none.
     pub async fn commits<T: Entity>(&self, lineage_id: Uuid) -> Result<Vec<CommitRecord>> {
         self.ensure(T::entity_type()).await?;
-        let rows = self.driver.lineage_commits(lineage_id).await?;
-        rows.into_iter().map(|row| row.record()).collect()
+        let versions = self.driver.lineage_commits(lineage_id).await?;
+        let mut commits: Vec<CommitRecord> = Vec::with_capacity(versions.len());
+        for version in versions {
+            // Oldest first: the versions of one commit are adjacent.
+            if commits.last().is_none_or(|c| c.id != version.commit.id) {
+                commits.push(version.commit.record()?);
+            }
+        }
+        Ok(commits)
     }
 }

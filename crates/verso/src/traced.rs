@@ -17,7 +17,7 @@ use uuid::Uuid;
 use verso_core::{
     CatalogEntry, CommitPlan, CommitRow, CommitVersion, Driver, EntityType, GainedChild, IdPrefix,
     Instrument, LineageSummary, LoadRequest, LoadedRows, Lookup, PrefixMatch, Result, RowMeta,
-    TypeCounts, UpgradeReport, VersionFilter, VersionQuery,
+    TypeCounts, UpgradeReport, VersionCommit, VersionFilter, VersionQuery,
 };
 
 /// A driver whose calls each run in a span (see the module docs).
@@ -275,7 +275,7 @@ impl Driver for Traced {
             .await
     }
 
-    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<CommitRow>> {
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<VersionCommit>> {
         let span = span!(
             self,
             "lineage_commits",
