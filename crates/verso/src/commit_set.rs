@@ -85,7 +85,7 @@ impl Store {
     ///     .commit()
     ///     .await?;
     /// assert_eq!(report.created.len(), 2);
-    /// # verso::Result::Ok(()) }).unwrap();
+    /// # Ok::<(), verso::Error>(()) }).unwrap();
     /// ```
     pub fn commit_set(&self) -> CommitSet<'_, '_> {
         CommitSet {
