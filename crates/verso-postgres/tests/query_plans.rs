@@ -74,7 +74,13 @@ fn plan_nodes(plan: &serde_json::Value, into: &mut Vec<(String, String)>) {
 /// No scan of a table that grows with the history; `expected` indexes used.
 fn assert_indexed(statement: &str, nodes: &[(String, String)], expected: &[&str]) {
     let context = format!("{statement}\n{nodes:#?}");
-    for table in ["messages", "verso_heads", "verso_list_changes"] {
+    for table in [
+        "messages",
+        "verso_heads",
+        "verso_list_changes",
+        "verso_commits",
+        "verso_commit_versions",
+    ] {
         assert!(
             !nodes.iter().any(|(n, _)| n == &format!("Seq Scan {table}")),
             "a scan of {table}: {context}"
@@ -179,5 +185,24 @@ async fn every_lookup_and_gained_children_can_search_an_index() {
     driver.select_versions(&MESSAGE, &query).await.unwrap();
     let (statement, nodes) = new_plan(&pool, &before).await;
     assert_indexed(&statement, &nodes, &["messages_author_idx"]);
+
+    // The commit lookups.
+    let id = Uuid::new_v4();
+    let before = prepared(&pool).await;
+    driver.commit_record(id).await.unwrap();
+    let (statement, nodes) = new_plan(&pool, &before).await;
+    assert_indexed(&statement, &nodes, &["verso_commits_pkey"]);
+    let before = prepared(&pool).await;
+    driver.commit_versions(id).await.unwrap();
+    let (statement, nodes) = new_plan(&pool, &before).await;
+    assert_indexed(&statement, &nodes, &["verso_commit_versions_commit_idx"]);
+    let before = prepared(&pool).await;
+    driver.lineage_commits(id).await.unwrap();
+    let (statement, nodes) = new_plan(&pool, &before).await;
+    assert_indexed(
+        &statement,
+        &nodes,
+        &["verso_commit_versions_lineage_idx", "verso_commits_pkey"],
+    );
     pool.close().await;
 }
