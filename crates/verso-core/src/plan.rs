@@ -664,4 +664,37 @@ mod tests {
         assert_ne!(branch_forks[0].to, branch_forks[1].to);
         assert_eq!(Root::entity_type().children[0].target.name(), "Branch");
     }
+
+    #[test]
+    fn several_roots_are_one_plan_under_one_commit_and_each_gets_its_own_versions() {
+        let mut root = tree();
+        let mut other = leaf(7);
+        let info = CommitInfo::new().author("ana");
+        let planned = plan_commit_roots(&[&root, &other], false, false, &info).unwrap();
+        let commit = planned.plan.commit.clone().expect("a commit row");
+        assert_eq!(planned.report.commit_id, Some(commit.id));
+        assert_eq!(commit.author.as_deref(), Some("ana"));
+        assert_eq!(planned.report.created.len(), 7, "six in the tree, one leaf");
+        assert_eq!(planned.plan.batches.len(), 3, "leaves share their table");
+        let row_ids: HashMap<Uuid, i64> = planned
+            .plan
+            .batches
+            .iter()
+            .flat_map(|b| &b.rows)
+            .enumerate()
+            .map(|(i, row)| (row.ecs_id, i as i64 + 1))
+            .collect();
+        apply_commit_roots(&mut [&mut root, &mut other], planned, &row_ids);
+        assert!(root.meta.is_stored() && other.meta.is_stored());
+        assert_eq!(other.meta.id(), row_ids.get(&other.meta.ecs_id()).copied());
+    }
+
+    #[test]
+    fn an_unchanged_set_of_roots_plans_no_commit_row() {
+        let mut root = tree();
+        commit(&mut root, false).unwrap();
+        let planned = plan_commit_roots(&[&root], false, false, &CommitInfo::new()).unwrap();
+        assert!(planned.plan.is_empty() && planned.plan.commit.is_none());
+        assert_eq!(planned.report.commit_id, None);
+    }
 }
