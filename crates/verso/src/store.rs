@@ -199,9 +199,9 @@ impl Store {
         }
     }
 
-    /// Plans the commit of `root`, first settling what interrupted commits
-    /// left unsettled in it (see [`commit`](Self::commit)): one lookup per
-    /// type of the versions they planned, then a second plan.
+    /// Plans the commit of `roots`, first settling what interrupted
+    /// commits left unsettled in them (see [`commit`](Self::commit)): one
+    /// lookup per type of the versions they planned, then a second plan.
     async fn plan_settled(
         &self,
         roots: &mut [&mut dyn Node],
