@@ -394,6 +394,27 @@ pub trait Driver: Send + Sync + 'static {
     async fn wait_for_abandoned_commits(&self) -> Result<()> {
         Ok(())
     }
+    /// Opens a transaction: a view of this store bound to one snapshot,
+    /// for "read, decide, write" sequences (the facade's `Store::begin`).
+    ///
+    /// Every read of the returned driver sees the store as it was when the
+    /// transaction began, and its [`commit`](Self::commit) stores its plan
+    /// in that same transaction and ends it: committed if the plan is
+    /// stored, rolled back if not. Any later call fails. Dropping it
+    /// without a commit rolls back whatever it did (tables it created
+    /// included). How other writers meet an open transaction is the
+    /// backend's: they wait for it to end (SQLite, memory), or the second
+    /// of two transactions writing after one snapshot fails with a
+    /// retryable [`DbErrorKind::SerializationFailure`](crate::error::DbErrorKind)
+    /// (PostgreSQL).
+    ///
+    /// The default refuses: a backend without transactions.
+    async fn begin(&self) -> Result<Box<dyn Driver>> {
+        Err(Error::database(
+            crate::error::DbErrorKind::Other,
+            format!("the {} backend has no transactions", self.backend()),
+        ))
+    }
     /// Loads the roots and everything below them.
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows>;
     /// Metadata of the versions of `ty` a query selects, oldest first

@@ -5,7 +5,7 @@ use crate::error::{db_error, sqlstate, UNDEFINED_TABLE};
 use crate::sql;
 use sea_query::PostgresQueryBuilder;
 use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, Row};
 use verso_core::{
     CatalogEntry, EntityType, Error, IdPrefix, Instrument, LineageSummary, PrefixMatch, Result,
     TypeCounts,
@@ -14,12 +14,12 @@ use verso_core::{
 /// Every catalog row whose table exists, by type name; `None` without a
 /// catalog table in the current schema.
 pub(crate) async fn catalog(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
 ) -> Result<Option<Vec<CatalogEntry>>> {
     instrument.query();
     let rows = match sqlx::query(sql::SELECT_CATALOG_DEFINITIONS)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
     {
         Ok(rows) => rows,
@@ -41,7 +41,7 @@ pub(crate) async fn catalog(
 
 /// Lineage and version counts of each type, in one statement.
 pub(crate) async fn count_versions(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     types: &[&'static EntityType],
 ) -> Result<Vec<TypeCounts>> {
@@ -55,7 +55,7 @@ pub(crate) async fn count_versions(
         let sql = verso_sql::count_versions(chunk, first).to_string(PostgresQueryBuilder);
         let rows = sqlx::query(&sql)
             .persistent(false)
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await
             .map_err(db_error)?;
         for row in &rows {
@@ -70,13 +70,16 @@ pub(crate) async fn count_versions(
 
 /// Every lineage of `ty` with its count and newest version, in one statement.
 pub(crate) async fn lineages(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
 ) -> Result<Vec<LineageSummary>> {
     instrument.query();
     let sql = verso_sql::lineages(ty).to_string(PostgresQueryBuilder);
-    let rows = sqlx::query(&sql).fetch_all(pool).await.map_err(db_error)?;
+    let rows = sqlx::query(&sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_error)?;
     rows.iter()
         .map(|row| {
             summary(row).map_err(|e| Error::Decode {
@@ -107,7 +110,7 @@ fn summary(row: &PgRow) -> Result<LineageSummary, sqlx::Error> {
 /// bytes, the order of the prefix's bounds), in statements of at most
 /// [`verso_sql::PREFIX_TABLES`] tables, until `limit` are found.
 pub(crate) async fn find_prefix(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     types: &[&'static EntityType],
     prefix: &IdPrefix,
@@ -128,7 +131,7 @@ pub(crate) async fn find_prefix(
             .persistent(false)
             .bind(prefix.low())
             .bind(prefix.high())
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await
             .map_err(db_error)?;
         for row in &rows {

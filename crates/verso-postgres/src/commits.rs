@@ -3,7 +3,7 @@
 use crate::dialect::Postgres;
 use crate::error::db_error;
 use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 use verso_core::{
     CommitRow, CommitVersion, Error, Instrument, Result, VersionCommit, COMMIT_TYPE_NAME,
@@ -35,32 +35,49 @@ fn commit_row(row: &PgRow, at: usize, asked: Uuid) -> Result<CommitRow> {
 }
 
 /// The rows `sql` returns for the id bound as `$1`.
-async fn query(pool: &PgPool, instrument: &Instrument, sql: &str, id: Uuid) -> Result<Vec<PgRow>> {
+async fn query(
+    conn: &mut PgConnection,
+    instrument: &Instrument,
+    sql: &str,
+    id: Uuid,
+) -> Result<Vec<PgRow>> {
     instrument.query();
     sqlx::query(sql)
         .bind(id)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db_error)
 }
 
 /// The commit `id`, if stored.
 pub(crate) async fn commit_record(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     id: Uuid,
 ) -> Result<Option<CommitRow>> {
-    let rows = query(pool, instrument, &commits::commit_record(&Postgres), id).await?;
+    let rows = query(
+        &mut *conn,
+        instrument,
+        &commits::commit_record(&Postgres),
+        id,
+    )
+    .await?;
     rows.first().map(|row| commit_row(row, 0, id)).transpose()
 }
 
 /// The versions commit `id` wrote, in its order.
 pub(crate) async fn commit_versions(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     id: Uuid,
 ) -> Result<Vec<CommitVersion>> {
-    let rows = query(pool, instrument, &commits::commit_versions(&Postgres), id).await?;
+    let rows = query(
+        &mut *conn,
+        instrument,
+        &commits::commit_versions(&Postgres),
+        id,
+    )
+    .await?;
     rows.iter()
         .map(|row| {
             let read = || -> Result<CommitVersion, sqlx::Error> {
@@ -78,12 +95,12 @@ pub(crate) async fn commit_versions(
 
 /// The versions of lineage `lineage_id` with their commits, oldest first.
 pub(crate) async fn lineage_commits(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     lineage_id: Uuid,
 ) -> Result<Vec<VersionCommit>> {
     let sql = commits::lineage_commits(&Postgres);
-    let rows = query(pool, instrument, &sql, lineage_id).await?;
+    let rows = query(&mut *conn, instrument, &sql, lineage_id).await?;
     rows.iter()
         .map(|row| {
             Ok(VersionCommit {

@@ -6,7 +6,7 @@ use crate::dialect::Postgres;
 use crate::error::db_error;
 use crate::sql::{LOCK_SCHEMA, TABLE_EXISTS, UPSERT_CATALOG};
 use sea_query::PostgresQueryBuilder;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{Connection, PgConnection, Row};
 use std::collections::BTreeMap;
 use verso_core::{ColumnType, EntityType, Error, Instrument, Result};
 use verso_sql::commits::{COMMITS_TABLE, COMMIT_VERSIONS_TABLE};
@@ -55,7 +55,7 @@ const TYPES_PER_TRANSACTION: usize = 200;
 /// database of the earlier layout (with a `verso_links` table) is refused
 /// with [`Error::OutdatedLayout`] before anything is checked.
 pub(crate) async fn ensure_tables(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     types: &[&'static EntityType],
 ) -> Result<()> {
@@ -73,7 +73,7 @@ pub(crate) async fn ensure_tables(
     };
     for group in groups {
         instrument.query();
-        let mut tx = pool.begin().await.map_err(db_error)?;
+        let mut tx = conn.begin().await.map_err(db_error)?;
         match ensure_in(&mut tx, instrument, group).await {
             Ok(()) => {
                 instrument.query();

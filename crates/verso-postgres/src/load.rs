@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_query::PostgresQueryBuilder;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
-use sqlx::{PgPool, Postgres as Pg, Row};
+use sqlx::{PgConnection, Postgres as Pg, Row};
 use uuid::Uuid;
 use verso_core::{
     EntityType, GainedChild, Instrument, LoadRequest, LoadRun, LoadStep, LoadedRows, Lookup,
@@ -20,7 +20,7 @@ use verso_sql::storage::{LookupParam, WalkShape};
 /// Runs the steps of the load ([`LoadRun`]): the roots, one walk over the
 /// lists below them, one select per child type present.
 pub(crate) async fn load(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     request: &LoadRequest,
 ) -> Result<LoadedRows> {
@@ -28,13 +28,23 @@ pub(crate) async fn load(
     while let Some(step) = run.next_step()? {
         match step {
             LoadStep::Versions { ty, ids } => {
-                select_rows(pool, instrument, ty, &ids, run.rows()).await?
+                select_rows(&mut *conn, instrument, ty, &ids, run.rows()).await?
             }
             LoadStep::Walk {
                 roots,
                 nested,
                 parent_types,
-            } => walk_lists(pool, instrument, &roots, nested, parent_types, run.rows()).await?,
+            } => {
+                walk_lists(
+                    &mut *conn,
+                    instrument,
+                    &roots,
+                    nested,
+                    parent_types,
+                    run.rows(),
+                )
+                .await?
+            }
         }
     }
     Ok(run.finish())
@@ -42,7 +52,7 @@ pub(crate) async fn load(
 
 /// Reads every list below `roots` and every chunk below those lists.
 async fn walk_lists(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     roots: &[Uuid],
     nested: bool,
@@ -64,7 +74,7 @@ async fn walk_lists(
     } else {
         walk
     };
-    let rows = walk.fetch_all(pool).await.map_err(db_error)?;
+    let rows = walk.fetch_all(&mut *conn).await.map_err(db_error)?;
     for row in &rows {
         match walked(row)? {
             Walked::List(list) => loaded.lists.push(list),
@@ -78,7 +88,7 @@ async fn walk_lists(
 
 /// Adds the versions of `ty` among `ids` to `loaded`.
 async fn select_rows(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     ids: &[Uuid],
@@ -91,13 +101,13 @@ async fn select_rows(
             let sql = verso_sql::rendered(("postgres", "select_by_id"), ty, || {
                 verso_sql::select_by_id(ty, &Postgres).to_string(PostgresQueryBuilder)
             });
-            sqlx::query(&sql).bind(*id).fetch_all(pool).await
+            sqlx::query(&sql).bind(*id).fetch_all(&mut *conn).await
         }
         ids => {
             let sql = verso_sql::rendered(("postgres", "select_by_ids"), ty, || {
                 verso_sql::select_by_ids(ty, &Postgres).to_string(PostgresQueryBuilder)
             });
-            sqlx::query(&sql).bind(ids).fetch_all(pool).await
+            sqlx::query(&sql).bind(ids).fetch_all(&mut *conn).await
         }
     }
     .map_err(db_error)?;
@@ -110,7 +120,7 @@ async fn select_rows(
 
 /// The versions of `ty` a lookup finds, in one statement.
 pub(crate) async fn lookup(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     lookup: &Lookup,
@@ -124,7 +134,7 @@ pub(crate) async fn lookup(
         bind_lookup_param(query, lookup, *param)
     });
     instrument.query();
-    let rows = query.fetch_all(pool).await.map_err(db_error)?;
+    let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
     rows.iter().map(|row| row_meta(row, ty.name)).collect()
 }
 
@@ -174,7 +184,7 @@ fn bind_lookup_param<'q>(
 /// The children the versions of a lineage gained in one field, in one
 /// statement.
 pub(crate) async fn gained_children(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     lineage_id: Uuid,
@@ -187,7 +197,7 @@ pub(crate) async fn gained_children(
     let rows = sqlx::query(&sql)
         .bind(lineage_id)
         .bind(field)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db_error)?;
     rows.iter().map(gained_child).collect()
@@ -195,7 +205,7 @@ pub(crate) async fn gained_children(
 
 /// The versions of `ty` a query selects, oldest first.
 pub(crate) async fn select_versions(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     query: &VersionQuery,
@@ -207,7 +217,7 @@ pub(crate) async fn select_versions(
         VersionFilter::All => statement,
         VersionFilter::In { ids, .. } => statement.bind(ids.clone()),
     };
-    let rows = statement.fetch_all(pool).await.map_err(db_error)?;
+    let rows = statement.fetch_all(&mut *conn).await.map_err(db_error)?;
     rows.iter().map(|row| row_meta(row, ty.name)).collect()
 }
 
@@ -216,13 +226,13 @@ pub(crate) async fn select_versions(
 /// catalogued table at once. `None` without a catalog or when no table
 /// holds the id.
 pub(crate) async fn find_type(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     column: &str,
     id: Uuid,
 ) -> Result<Option<String>> {
     instrument.query();
-    let catalog = match sqlx::query(sql::SELECT_CATALOG).fetch_all(pool).await {
+    let catalog = match sqlx::query(sql::SELECT_CATALOG).fetch_all(&mut *conn).await {
         Ok(rows) => rows,
         Err(error) if sqlstate(&error).as_deref() == Some(UNDEFINED_TABLE) => return Ok(None),
         Err(error) => return Err(db_error(error)),
@@ -248,7 +258,7 @@ pub(crate) async fn find_type(
             .iter()
             .fold(sqlx::query(&union).bind(id), |query, name| query.bind(name));
         instrument.query();
-        let row = query.fetch_optional(pool).await.map_err(db_error)?;
+        let row = query.fetch_optional(&mut *conn).await.map_err(db_error)?;
         if let Some(row) = row {
             return row.try_get::<String, _>(0).map(Some).map_err(db_error);
         }
