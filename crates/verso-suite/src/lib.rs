@@ -123,6 +123,12 @@ macro_rules! suite {
             a_set_of_roots_failing_at_any_statement_stores_nothing,
             a_set_of_roots_on_the_head_refuses_to_branch_as_a_whole,
             a_set_of_roots_interrupted_after_landing_is_taken_as_committed,
+            a_transaction_reads_decides_and_writes_a_counter,
+            a_transaction_commit_costs_the_statements_of_a_plain_commit,
+            racing_transactions_on_one_lineage_never_branch,
+            a_dropped_transaction_stores_nothing_and_its_roots_commit_afterwards,
+            a_transaction_failing_at_any_statement_stores_nothing,
+            a_transaction_reads_one_snapshot_while_others_commit,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

@@ -55,12 +55,14 @@ mod read;
 mod store;
 mod trace;
 mod traced;
+mod transaction;
 mod upgrade;
 
 pub use commit_set::CommitSet;
 pub use lineage::Versions;
 pub use store::Store;
 pub use trace::Edited;
+pub use transaction::Transaction;
 pub use verso_core::*;
 pub use verso_derive::{Entity, Field};
 

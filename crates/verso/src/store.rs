@@ -49,6 +49,35 @@ impl Store {
         }
     }
 
+    /// This store seen through `driver`, a transaction's view of it (see
+    /// [`Store::begin`]): it starts out knowing the tables this store
+    /// knows, and what it learns stays its own until
+    /// [`adopt_tables`](Self::adopt_tables).
+    pub(crate) fn view_on(&self, driver: Box<dyn Driver>) -> Store {
+        let known = self
+            .ensured
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Store {
+            driver: Arc::from(driver),
+            ensured: Arc::new(Mutex::new(known)),
+        }
+    }
+
+    /// Learns the tables `view` ensured (its transaction committed them).
+    pub(crate) fn adopt_tables(&self, view: &Store) {
+        let learned = view
+            .ensured
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        self.ensured
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(learned);
+    }
+
     /// The backend behind this store (for its statement counters, see
     /// [`Instrument`](verso_core::Instrument)).
     pub fn driver(&self) -> &dyn Driver {

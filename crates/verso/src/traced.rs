@@ -112,6 +112,14 @@ impl Driver for Traced {
             .await
     }
 
+    /// The transaction's driver is traced too: its calls run in spans of
+    /// their own.
+    async fn begin(&self) -> Result<Box<dyn Driver>> {
+        let span = span!(self, "begin");
+        let inner = self.traced(span, self.inner.begin(), |_| 0).await?;
+        Ok(Box::new(Traced { inner }))
+    }
+
     async fn wait_for_abandoned_commits(&self) -> Result<()> {
         let span = span!(self, "wait_for_abandoned_commits");
         self.traced(span, self.inner.wait_for_abandoned_commits(), |_| 0)

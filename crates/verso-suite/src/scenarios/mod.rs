@@ -10,6 +10,7 @@ mod history_edge_cases;
 mod many_types;
 mod relationships;
 mod schema;
+mod transactions;
 mod type_identity;
 
 pub use self::cancellation::*;
@@ -21,6 +22,7 @@ pub use self::history_edge_cases::*;
 pub use self::many_types::*;
 pub use self::relationships::*;
 pub use self::schema::*;
+pub use self::transactions::*;
 pub use self::type_identity::*;
 
 /// Runs `work` and returns what it cost in statements and rows.
