@@ -61,8 +61,9 @@ pub enum Command {
         #[command(flatten)]
         limit: Limit,
     },
-    /// Show the history of a lineage, newest first: each version with its
-    /// parent, time and what changed.
+    /// Show the history of a lineage, newest first: each version with the
+    /// commit that wrote it (id, author, message), its parent, time and
+    /// what changed.
     Log {
         /// A lineage id or any version id of the lineage (or a short id).
         #[arg(value_parser = IdArg::parse)]
@@ -70,9 +71,11 @@ pub enum Command {
         #[command(flatten)]
         limit: Limit,
     },
-    /// Show one version with its fields and its children, as a tree.
+    /// Show one version with its fields and its children, as a tree; or one
+    /// commit with its author, message and the versions it wrote.
     Show {
-        /// A version id, or a lineage id for its newest version (or a short id).
+        /// A version id, a lineage id for its newest version (or a short
+        /// id), or the whole id of a commit.
         #[arg(value_parser = IdArg::parse)]
         id: IdArg,
     },

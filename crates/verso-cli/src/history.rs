@@ -6,7 +6,8 @@ use crate::failure::Failure;
 use crate::id::IdArg;
 use crate::render::json;
 use serde_json::{json, Map, Value as Json};
-use verso::{diff, Assembly, Diff, EntityType, LineageTree, Uuid};
+use std::collections::HashMap;
+use verso::{diff, Assembly, CommitRecord, Diff, EntityType, LineageTree, Uuid};
 
 /// The versions of a lineage (all, or the newest few), each with its diff
 /// against its parent.
@@ -22,6 +23,9 @@ pub struct LineageHistory {
     pub total_versions: usize,
     /// How many heads the whole lineage has.
     pub total_heads: usize,
+    /// The commit that wrote each version, by version id (none for
+    /// versions written before Verso recorded commits).
+    pub commits: HashMap<Uuid, CommitRecord>,
 }
 
 impl LineageHistory {
@@ -38,7 +42,8 @@ impl LineageHistory {
 
     /// Reads the metadata of every version of the lineage (one indexed
     /// statement), then the newest `limit` versions and their parents with
-    /// their subtrees (one load).
+    /// their subtrees (one load), and the commits of the lineage (one
+    /// indexed statement).
     async fn read(
         database: &Database,
         ty: &'static EntityType,
@@ -76,14 +81,23 @@ impl LineageHistory {
             diffs,
             total_versions: whole.versions.len(),
             total_heads: whole.heads().count(),
+            commits: database.commits_of_lineage(lineage_id).await?,
         })
     }
 
-    /// Version `index` as JSON: its metadata, whether it is a head, and its
-    /// summary; commands add their own keys.
+    /// The commit that wrote version `index`, if recorded.
+    pub fn commit(&self, index: usize) -> Option<&CommitRecord> {
+        self.commits.get(&self.tree.versions[index].version.ecs_id)
+    }
+
+    /// Version `index` as JSON: its metadata, the commit that wrote it
+    /// (`null` if none is recorded), whether it is a head, and its summary;
+    /// commands add their own keys.
     pub fn json_entry(&self, index: usize) -> Map<String, Json> {
         let node = &self.tree.versions[index];
         let mut entry = json::meta(&node.version);
+        let commit = self.commit(index).map_or(Json::Null, json::commit);
+        entry.insert("commit".into(), commit);
         entry.insert("head".into(), json!(node.children.is_empty()));
         entry.insert("summary".into(), json!(self.summary(index)));
         entry

@@ -10,6 +10,7 @@
 //! verso --db sqlite:walkthrough.db lineages TYPE  lineages of a type, version counts, head times
 //! verso --db sqlite:walkthrough.db log ID         history of a lineage, newest first
 //! verso --db sqlite:walkthrough.db show ID        one version with its fields and children
+//! verso --db sqlite:walkthrough.db show COMMIT    what a commit wrote, with its author and message
 //! verso --db sqlite:walkthrough.db diff ID1 ID2   what changed between two versions
 //! verso --db sqlite:walkthrough.db tree ID        the lineage as a graph (--format text|dot|mermaid)
 //! verso --db sqlite:old.db upgrade                migrate a database of an earlier storage layout
@@ -45,6 +46,7 @@
 
 mod cli;
 mod commands;
+mod commits;
 mod database;
 mod failure;
 mod history;

@@ -8,6 +8,7 @@
 //! driver executes them and decodes rows.
 
 use crate::catalog::CatalogEntry;
+use crate::commit_info::{CommitRow, CommitVersion, VersionCommit};
 use crate::error::{Error, Result};
 use crate::instrument::Instrument;
 use crate::list::{ChunkRow, ChunkedList, ListRow};
@@ -396,6 +397,27 @@ pub trait Driver: Send + Sync + 'static {
     async fn wait_for_abandoned_commits(&self) -> Result<()> {
         Ok(())
     }
+    /// Opens a transaction: a view of this store bound to one snapshot,
+    /// for "read, decide, write" sequences (the facade's `Store::begin`).
+    ///
+    /// Every read of the returned driver sees the store as it was when the
+    /// transaction began, and its [`commit`](Self::commit) stores its plan
+    /// in that same transaction and ends it: committed if the plan is
+    /// stored, rolled back if not. Any later call fails. Dropping it
+    /// without a commit rolls back whatever it did (tables it created
+    /// included). How other writers meet an open transaction is the
+    /// backend's: they wait for it to end (SQLite, memory), or the second
+    /// of two transactions writing after one snapshot fails with a
+    /// retryable [`DbErrorKind::SerializationFailure`](crate::error::DbErrorKind)
+    /// (PostgreSQL).
+    ///
+    /// The default refuses: a backend without transactions.
+    async fn begin(&self) -> Result<Box<dyn Driver>> {
+        Err(Error::database(
+            crate::error::DbErrorKind::Other,
+            format!("the {} backend has no transactions", self.backend()),
+        ))
+    }
     /// Loads the roots and everything below them.
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows>;
     /// Runs `query` over the versions of `request.root_type` and loads the
@@ -557,4 +579,18 @@ pub trait Driver: Send + Sync + 'static {
     /// Every lineage of `ty`, oldest first (by the creation of its first
     /// version), with its version count and newest version. One statement.
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>>;
+    /// The commit `commit_id` with its metadata, `None` if no such commit
+    /// is stored (or the store has no commit table yet). One statement, on
+    /// the commits' primary key.
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<CommitRow>>;
+    /// The versions commit `commit_id` wrote, in the order it wrote them
+    /// (empty for an unknown commit). One statement, on the links' commit
+    /// index.
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<CommitVersion>>;
+    /// Every version of lineage `lineage_id` that a recorded commit wrote,
+    /// with that commit, oldest commit first (by time, then id; within a
+    /// commit, in its order). One statement, on the links' lineage index
+    /// and the commits' primary key. Versions stored before Verso recorded
+    /// commits belong to none and are left out.
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<VersionCommit>>;
 }

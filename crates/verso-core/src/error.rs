@@ -199,6 +199,16 @@ impl Error {
         }
     }
 
+    /// The error of a call to a transaction's driver after its commit
+    /// ended it (see [`Driver::begin`](crate::Driver::begin)): nothing of
+    /// the call is done.
+    pub fn transaction_ended() -> Self {
+        Error::database(
+            DbErrorKind::Other,
+            "this transaction has ended: its commit committed or rolled it back",
+        )
+    }
+
     /// A database error of the given kind, with no driver error behind it.
     pub fn database(kind: DbErrorKind, message: impl Into<String>) -> Self {
         Error::Database {

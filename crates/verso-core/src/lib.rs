@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod catalog;
+mod commit_info;
 mod content;
 mod deep;
 mod diff;
@@ -39,6 +40,9 @@ mod validate;
 mod value;
 
 pub use catalog::CatalogEntry;
+pub use commit_info::{
+    CommitInfo, CommitRecord, CommitRow, CommitVersion, VersionCommit, COMMIT_TYPE_NAME,
+};
 pub use content::Content;
 pub use diff::{
     diff, ChangedChild, ChildrenDiff, Diff, DiffLine, FieldChange, LineKind, MovedChild,
@@ -61,9 +65,10 @@ pub use list::{ChunkRow, ChunkedList, ListChange, ListRow};
 pub use load::Assembly;
 pub use load_run::{LoadRun, LoadStep};
 pub use meta::Meta;
-pub use pending::{mark_unsettled, settle};
+pub use pending::{mark_unsettled, mark_unsettled_roots, settle};
 pub use plan::{
-    apply_commit, plan_commit, plan_commit_with, CommitPlan, NewVersion, PlannedCommit, TableBatch,
+    apply_commit, apply_commit_roots, plan_commit, plan_commit_roots, plan_commit_with, CommitPlan,
+    NewVersion, PlannedCommit, TableBatch,
 };
 pub use polymorphic::{Polymorphic, VARIANT_COLUMN};
 pub use prefix::{IdKind, IdPrefix, PrefixMatch};

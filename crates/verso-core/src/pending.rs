@@ -83,8 +83,15 @@ impl PlannedCommit {
 /// because the commit was interrupted with its outcome unknown. The nodes
 /// keep showing the versions they had.
 pub fn mark_unsettled(root: &mut dyn Node, planned: &PlannedCommit) {
-    let mut outcomes = planned.outcomes.iter();
-    mark_node(root, &mut outcomes, 0);
+    mark_unsettled_roots(&mut [root], planned);
+}
+
+/// [`mark_unsettled`] for a plan of several roots, given in the order they
+/// were planned.
+pub fn mark_unsettled_roots(roots: &mut [&mut dyn Node], planned: &PlannedCommit) {
+    for (root, outcomes) in roots.iter_mut().zip(&planned.outcomes) {
+        mark_node(&mut **root, &mut outcomes.iter(), 0);
+    }
 }
 
 fn mark_node<'a>(node: &mut dyn Node, outcomes: &mut std::slice::Iter<'a, Outcome>, depth: usize) {

@@ -8,6 +8,7 @@
 //! tree. Nothing is mutated until the driver has stored the plan; then
 //! [`apply_commit`] updates the working copy's metadata in the same order.
 
+use crate::commit_info::{CommitInfo, CommitRow};
 use crate::content::Content;
 use crate::entity::Node;
 use crate::error::{Error, Result};
@@ -72,6 +73,10 @@ pub struct CommitPlan {
     /// from did not: what must be stored for the commit to be valid (see
     /// [`reference_checks`](Self::reference_checks)).
     pub references: Vec<crate::NewReference>,
+    /// The commit's own row (its id and metadata), stored with its
+    /// versions, each linked to it; `None` in a hand-built plan, which
+    /// then writes no commit row.
+    pub commit: Option<CommitRow>,
 }
 
 impl CommitPlan {
@@ -101,9 +106,15 @@ impl CommitPlan {
         self.batches.iter().map(|b| b.rows.len()).sum()
     }
     /// Number of rows the plan inserts: versions, lists, chunks, list
-    /// changes and one head per new version.
+    /// changes and one head per new version; with a commit row, that row
+    /// and one link per new version.
     pub fn row_count(&self) -> usize {
-        2 * self.version_count() + self.lists.len() + self.chunks.len() + self.changes.len()
+        let commit = self.commit.as_ref().map_or(0, |_| 1 + self.version_count());
+        2 * self.version_count()
+            + self.lists.len()
+            + self.chunks.len()
+            + self.changes.len()
+            + commit
     }
     /// `(lineage_id, ecs_id)` of every new version: each is a head of its
     /// lineage once stored.
@@ -140,7 +151,8 @@ pub struct PlannedCommit {
     pub plan: CommitPlan,
     /// What the commit does, for the caller.
     pub report: CommitReport,
-    pub(crate) outcomes: Vec<Outcome>,
+    /// Per root, in the order the roots were given.
+    pub(crate) outcomes: Vec<Vec<Outcome>>,
     /// Versions interrupted commits may have stored for nodes of the tree
     /// (see [`Meta::is_unsettled`](crate::Meta::is_unsettled)).
     pub(crate) unsettled: Vec<Unsettled>,
@@ -162,6 +174,19 @@ pub fn plan_commit_with(
     force_root: bool,
     refuse_branches: bool,
 ) -> Result<PlannedCommit> {
+    plan_commit_roots(&[root], force_root, refuse_branches, &CommitInfo::default())
+}
+
+/// Plans one commit of several trees: their versions are stored together
+/// in one transaction, under one commit id and its metadata `info`. With
+/// `force_roots`, every root gets a new version even if nothing changed.
+/// An entity shared by two trees is planned once, as within one tree.
+pub fn plan_commit_roots(
+    roots: &[&dyn Node],
+    force_roots: bool,
+    refuse_branches: bool,
+    info: &CommitInfo,
+) -> Result<PlannedCommit> {
     let mut planner = Planner {
         now: now(),
         plan: CommitPlan::default(),
@@ -174,12 +199,21 @@ pub fn plan_commit_with(
         replays: false,
         commit: new_uuid(),
     };
-    planner.visit(root, force_root, 0)?;
+    let commit_row = info.to_row(planner.commit, planner.now)?;
+    let mut outcomes = Vec::with_capacity(roots.len());
+    for root in roots {
+        planner.visit(*root, force_roots, 0)?;
+        outcomes.push(std::mem::take(&mut planner.outcomes));
+    }
     planner.plan.refuse_branches = refuse_branches;
+    if !planner.plan.is_empty() {
+        planner.plan.commit = Some(commit_row);
+        planner.report.commit_id = Some(planner.commit);
+    }
     Ok(PlannedCommit {
         plan: planner.plan,
         report: planner.report,
-        outcomes: planner.outcomes,
+        outcomes,
         unsettled: planner.unsettled,
         replays: planner.replays,
     })
@@ -189,8 +223,19 @@ pub fn plan_commit_with(
 /// `row_ids` maps each inserted version to its row id. Every node of the
 /// tree is settled afterwards: no interrupted commit is pending.
 pub fn apply_commit(root: &mut dyn Node, planned: PlannedCommit, row_ids: &HashMap<Uuid, i64>) {
-    let mut outcomes = planned.outcomes.into_iter();
-    apply_node(root, &mut outcomes, row_ids, 0);
+    apply_commit_roots(&mut [root], planned, row_ids);
+}
+
+/// [`apply_commit`] for a plan of several roots ([`plan_commit_roots`]),
+/// given in the order they were planned.
+pub fn apply_commit_roots(
+    roots: &mut [&mut dyn Node],
+    planned: PlannedCommit,
+    row_ids: &HashMap<Uuid, i64>,
+) {
+    for (root, outcomes) in roots.iter_mut().zip(planned.outcomes) {
+        apply_node(&mut **root, &mut outcomes.into_iter(), row_ids, 0);
+    }
 }
 
 fn apply_node(
@@ -636,5 +681,38 @@ mod tests {
             other => panic!("expected InvalidInput, got {other:?}"),
         }
         assert_eq!(root, before, "nothing was applied");
+    }
+
+    #[test]
+    fn several_roots_are_one_plan_under_one_commit_and_each_gets_its_own_versions() {
+        let mut root = tree();
+        let mut other = leaf(7);
+        let info = CommitInfo::new().author("ana");
+        let planned = plan_commit_roots(&[&root, &other], false, false, &info).unwrap();
+        let commit = planned.plan.commit.clone().expect("a commit row");
+        assert_eq!(planned.report.commit_id, Some(commit.id));
+        assert_eq!(commit.author.as_deref(), Some("ana"));
+        assert_eq!(planned.report.created.len(), 7, "six in the tree, one leaf");
+        assert_eq!(planned.plan.batches.len(), 3, "leaves share their table");
+        let row_ids: HashMap<Uuid, i64> = planned
+            .plan
+            .batches
+            .iter()
+            .flat_map(|b| &b.rows)
+            .enumerate()
+            .map(|(i, row)| (row.ecs_id, i as i64 + 1))
+            .collect();
+        apply_commit_roots(&mut [&mut root, &mut other], planned, &row_ids);
+        assert!(root.meta.is_stored() && other.meta.is_stored());
+        assert_eq!(other.meta.id(), row_ids.get(&other.meta.ecs_id()).copied());
+    }
+
+    #[test]
+    fn an_unchanged_set_of_roots_plans_no_commit_row() {
+        let mut root = tree();
+        commit(&mut root, false).unwrap();
+        let planned = plan_commit_roots(&[&root], false, false, &CommitInfo::new()).unwrap();
+        assert!(planned.plan.is_empty() && planned.plan.commit.is_none());
+        assert_eq!(planned.report.commit_id, None);
     }
 }

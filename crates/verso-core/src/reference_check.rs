@@ -130,13 +130,13 @@ type Target = (&'static str, RefKind, Uuid);
 
 impl CommitPlan {
     /// The new references whose target is neither written by this plan
-    /// nor a stored version of the tree under `root` (the tree it was
+    /// nor a stored version of the trees under `roots` (the trees it was
     /// planned from, whose loaded or committed versions are stored, with
     /// their lineages), grouped by target type and kind (in the order
     /// first met), each id once: what the store looks up before it
     /// commits, one statement per group. The tree is walked only when
     /// some reference is left after the plan's own versions.
-    pub fn reference_checks(&self, root: &dyn Node) -> Vec<ReferenceCheck<'_>> {
+    pub fn reference_checks(&self, roots: &[&dyn Node]) -> Vec<ReferenceCheck<'_>> {
         let mut written = HashSet::new();
         for batch in &self.batches {
             for row in &batch.rows {
@@ -151,8 +151,11 @@ impl CommitPlan {
             .map(target)
             .filter(|t| !written.contains(t))
             .collect();
-        if !unknown.is_empty() {
-            forget_stored(root, 0, &mut unknown);
+        for root in roots {
+            if unknown.is_empty() {
+                break;
+            }
+            forget_stored(*root, 0, &mut unknown);
         }
         let mut checks: Vec<ReferenceCheck<'_>> = Vec::new();
         for reference in &self.references {
@@ -241,7 +244,7 @@ mod tests {
     /// `(kind, ids)` of each check, in order.
     fn checks(holder: &Holder) -> Vec<(RefKind, Vec<Uuid>)> {
         let plan = plan_commit(holder, false).unwrap().plan;
-        let checks = plan.reference_checks(holder);
+        let checks = plan.reference_checks(&[holder]);
         checks.iter().map(|c| (c.kind, c.ids())).collect()
     }
 
@@ -315,7 +318,7 @@ mod tests {
             owned: Vec::new(),
         };
         let plan = plan_commit(&holder, false).unwrap().plan;
-        let checks = plan.reference_checks(&holder);
+        let checks = plan.reference_checks(&[&holder]);
         let dangling = checks[0].first_missing(&HashSet::new()).unwrap().dangling();
         assert_eq!(
             dangling.to_string(),

@@ -10,6 +10,9 @@ pub struct CommitReport {
     pub created: Vec<Created>,
     /// Entities that got a new version.
     pub forked: Vec<Forked>,
+    /// The commit that stored them (see [`CommitInfo`](crate::CommitInfo));
+    /// `None` when nothing changed and nothing was stored.
+    pub commit_id: Option<Uuid>,
 }
 
 impl CommitReport {

@@ -11,24 +11,33 @@
 use async_trait::async_trait;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, ChunkRow, ColumnType, CommitPlan, DbErrorKind, Driver, EntityQuery, EntityType,
-    Error, GainedChild, Instrument, LineageSummary, ListChange, ListRow, LoadRequest, LoadRun,
-    LoadStep, LoadedRows, Lookup, Result, RowMeta, StoredRow, TypeCounts, Value, VersionFilter,
-    VersionQuery,
+    CatalogEntry, ChunkRow, ColumnType, CommitPlan, CommitRow, CommitVersion, DbErrorKind, Driver,
+    EntityQuery, EntityType, Error, GainedChild, Instrument, LineageSummary, ListChange, ListRow,
+    LoadRequest, LoadRun, LoadStep, LoadedRows, Lookup, Result, RowMeta, StoredRow, TypeCounts,
+    Value, VersionCommit, VersionFilter, VersionQuery,
 };
 
 /// A store held in process memory.
+///
+/// A transaction ([`Driver::begin`]) holds the store's write gate from its
+/// beginning to its commit: commits made meanwhile (and other
+/// transactions' beginnings) wait for it to end, reads do not.
 ///
 /// ```
 /// let driver = verso_memory::MemoryDriver::new();
 /// ```
 #[derive(Default)]
 pub struct MemoryDriver {
-    state: Mutex<State>,
-    instrument: Instrument,
+    state: Arc<Mutex<State>>,
+    instrument: Arc<Instrument>,
+    /// Taken by every commit, held by an open transaction until its end.
+    gate: Arc<tokio::sync::Mutex<()>>,
+    /// In a transaction's view: the gate it holds, until its commit.
+    transaction: Option<Mutex<Option<OwnedMutexGuard<()>>>>,
 }
 
 #[derive(Default)]
@@ -43,6 +52,13 @@ struct State {
     /// List changes by the version whose list changed.
     changes_by_parent: HashMap<Uuid, Vec<ListChange>>,
     next_row_id: i64,
+    /// Commit rows by commit id.
+    commits: HashMap<Uuid, CommitRow>,
+    /// The versions each commit wrote, in its order.
+    versions_by_commit: HashMap<Uuid, Vec<CommitVersion>>,
+    /// The versions of each lineage that commits wrote, as `(commit,
+    /// version)`, in the order they were stored.
+    commits_by_lineage: HashMap<Uuid, Vec<(Uuid, Uuid)>>,
 }
 
 struct Table {
@@ -88,6 +104,158 @@ impl MemoryDriver {
             }
         }
         Ok(run.finish())
+    }
+
+    /// Stores `plan` (not empty) whole, or nothing of it: everything an
+    /// SQL backend would reject is checked before anything changes.
+    fn store_plan(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>> {
+        let mut state = self.state();
+        // Check everything an SQL backend would reject before changing
+        // anything, so a failure leaves no trace.
+        let mut statement = 1;
+        self.instrument.commit_statement(statement)?;
+        if plan.refuse_branches {
+            for (ty, parents) in plan.forked_parents() {
+                statement += 2; // an SQL backend locks the parents, then looks for children
+                self.instrument.commit_statement(statement - 1)?;
+                self.instrument.commit_statement(statement)?;
+                let parents: HashSet<Uuid> = parents.into_iter().collect();
+                let table = state.table(ty)?;
+                if let Some(child) = table
+                    .rows
+                    .iter()
+                    .find(|row| row.meta.parent_id.is_some_and(|p| parents.contains(&p)))
+                {
+                    let parent = child.meta.parent_id.unwrap_or_default();
+                    return Err(Error::branch_conflict(ty.name, parent));
+                }
+            }
+        }
+        let mut new_ids = HashSet::new();
+        for batch in &plan.batches {
+            statement += 1;
+            self.instrument.commit_statement(statement)?;
+            let table = state.table(batch.entity_type)?;
+            for row in &batch.rows {
+                if table.by_ecs_id.contains_key(&row.ecs_id) || !new_ids.insert(row.ecs_id) {
+                    return Err(Error::database(
+                        DbErrorKind::UniqueViolation,
+                        format!(
+                            "{} {} is already stored",
+                            batch.entity_type.name, row.ecs_id
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(commit) = &plan.commit {
+            // The commit's row and its links to its versions.
+            statement += 2;
+            self.instrument.commit_statement(statement - 1)?;
+            self.instrument.commit_statement(statement)?;
+            if state.commits.contains_key(&commit.id) {
+                return Err(Error::database(
+                    DbErrorKind::UniqueViolation,
+                    format!("commit {} is already stored", commit.id),
+                ));
+            }
+        }
+        // The shared tables, in the order the SQL backends write them:
+        // lists, chunks, list changes, replaced heads, new heads.
+        let writes = [
+            !plan.lists.is_empty(),
+            !plan.chunks.is_empty(),
+            !plan.changes.is_empty(),
+            plan.replaced_heads().next().is_some(),
+            true,
+        ];
+        for _ in writes.into_iter().filter(|w| *w) {
+            statement += 1;
+            self.instrument.commit_statement(statement)?;
+        }
+        statement += 1;
+        self.instrument.commit_statement(statement)?;
+
+        let mut row_ids = HashMap::new();
+        for batch in &plan.batches {
+            for row in &batch.rows {
+                state.next_row_id += 1;
+                let id = state.next_row_id;
+                let table = state
+                    .tables
+                    .get_mut(batch.entity_type.table)
+                    .expect("checked above");
+                let index = table.rows.len();
+                let mut values = vec![Value::Null; table.layout.len()];
+                for (position, value) in table
+                    .positions(batch.entity_type)
+                    .into_iter()
+                    .zip(&row.values)
+                {
+                    if let Some(position) = position {
+                        values[position] = value.clone();
+                    }
+                }
+                table.rows.push(StoredRow {
+                    entity_type: table.entity_type,
+                    meta: RowMeta {
+                        id,
+                        ecs_id: row.ecs_id,
+                        lineage_id: row.lineage_id,
+                        parent_id: row.parent_id,
+                        created_at: row.created_at,
+                    },
+                    values,
+                });
+                table.by_ecs_id.insert(row.ecs_id, index);
+                table
+                    .by_lineage
+                    .entry(row.lineage_id)
+                    .or_default()
+                    .push(index);
+                if let Some(parent) = row.parent_id {
+                    table.by_parent.entry(parent).or_default().push(index);
+                }
+                row_ids.insert(row.ecs_id, id);
+            }
+            self.instrument.rows_written(batch.rows.len() as u64);
+        }
+        for list in &plan.lists {
+            state
+                .lists_by_parent
+                .entry(list.parent)
+                .or_default()
+                .push(owned_list(list));
+        }
+        let mut new_chunks = 0;
+        for chunk in &plan.chunks {
+            if let std::collections::hash_map::Entry::Vacant(slot) = state.chunks.entry(chunk.id) {
+                slot.insert(chunk.clone());
+                new_chunks += 1;
+            }
+        }
+        for change in &plan.changes {
+            let change = ListChange {
+                field: Cow::Owned(change.field.to_string()),
+                ..change.clone()
+            };
+            state
+                .changes_by_child
+                .entry(change.child)
+                .or_default()
+                .push(change.clone());
+            state
+                .changes_by_parent
+                .entry(change.parent)
+                .or_default()
+                .push(change);
+        }
+        let commit_rows = state.store_commit(plan);
+        self.instrument.rows_written(
+            (plan.lists.len() + new_chunks + plan.changes.len() + plan.version_count()) as u64
+                + commit_rows,
+        );
+        Ok(row_ids)
     }
 }
 
@@ -218,6 +386,36 @@ fn owned_list(list: &ListRow) -> ListRow {
 }
 
 impl State {
+    /// Stores the commit row of `plan` and its links to the plan's
+    /// versions; returns the rows written.
+    fn store_commit(&mut self, plan: &CommitPlan) -> u64 {
+        let Some(commit) = &plan.commit else {
+            return 0;
+        };
+        let versions: Vec<CommitVersion> = plan
+            .batches
+            .iter()
+            .flat_map(|b| {
+                b.rows.iter().map(|row| CommitVersion {
+                    commit_id: commit.id,
+                    type_name: b.entity_type.name.to_string(),
+                    ecs_id: row.ecs_id,
+                    lineage_id: row.lineage_id,
+                })
+            })
+            .collect();
+        for version in &versions {
+            self.commits_by_lineage
+                .entry(version.lineage_id)
+                .or_default()
+                .push((commit.id, version.ecs_id));
+        }
+        let rows = 1 + versions.len() as u64;
+        self.versions_by_commit.insert(commit.id, versions);
+        self.commits.insert(commit.id, commit.clone());
+        rows
+    }
+
     /// What the SQL walk returns: the lists of the loaded roots, the chunks
     /// below them, and the lists of children whose type has child fields,
     /// each once.
@@ -332,142 +530,78 @@ impl Driver for MemoryDriver {
     }
 
     async fn commit(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>> {
-        if plan.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let mut state = self.state();
-        // Check everything an SQL backend would reject before changing
-        // anything, so a failure leaves no trace.
-        let mut statement = 1;
-        self.instrument.commit_statement(statement)?;
-        if plan.refuse_branches {
-            for (ty, parents) in plan.forked_parents() {
-                statement += 2; // an SQL backend locks the parents, then looks for children
-                self.instrument.commit_statement(statement - 1)?;
-                self.instrument.commit_statement(statement)?;
-                let parents: HashSet<Uuid> = parents.into_iter().collect();
-                let table = state.table(ty)?;
-                if let Some(child) = table
-                    .rows
-                    .iter()
-                    .find(|row| row.meta.parent_id.is_some_and(|p| parents.contains(&p)))
-                {
-                    let parent = child.meta.parent_id.unwrap_or_default();
-                    return Err(Error::branch_conflict(ty.name, parent));
-                }
+        let Some(held) = &self.transaction else {
+            if plan.is_empty() {
+                return Ok(HashMap::new());
             }
-        }
-        let mut new_ids = HashSet::new();
-        for batch in &plan.batches {
-            statement += 1;
-            self.instrument.commit_statement(statement)?;
-            let table = state.table(batch.entity_type)?;
-            for row in &batch.rows {
-                if table.by_ecs_id.contains_key(&row.ecs_id) || !new_ids.insert(row.ecs_id) {
-                    return Err(Error::database(
-                        DbErrorKind::UniqueViolation,
-                        format!(
-                            "{} {} is already stored",
-                            batch.entity_type.name, row.ecs_id
-                        ),
-                    ));
-                }
-            }
-        }
-        // The shared tables, in the order the SQL backends write them:
-        // lists, chunks, list changes, replaced heads, new heads.
-        let writes = [
-            !plan.lists.is_empty(),
-            !plan.chunks.is_empty(),
-            !plan.changes.is_empty(),
-            plan.replaced_heads().next().is_some(),
-            true,
-        ];
-        for _ in writes.into_iter().filter(|w| *w) {
-            statement += 1;
-            self.instrument.commit_statement(statement)?;
-        }
-        statement += 1;
-        self.instrument.commit_statement(statement)?;
+            let _gate = self.gate.lock().await;
+            return self.store_plan(plan);
+        };
+        // A transaction's commit ends it: the gate opens, stored or not.
+        let gate = held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(Error::transaction_ended)?;
+        let stored = if plan.is_empty() {
+            Ok(HashMap::new())
+        } else {
+            self.store_plan(plan)
+        };
+        drop(gate);
+        stored
+    }
 
-        let mut row_ids = HashMap::new();
-        for batch in &plan.batches {
-            for row in &batch.rows {
-                state.next_row_id += 1;
-                let id = state.next_row_id;
-                let table = state
-                    .tables
-                    .get_mut(batch.entity_type.table)
-                    .expect("checked above");
-                let index = table.rows.len();
-                let mut values = vec![Value::Null; table.layout.len()];
-                for (position, value) in table
-                    .positions(batch.entity_type)
-                    .into_iter()
-                    .zip(&row.values)
-                {
-                    if let Some(position) = position {
-                        values[position] = value.clone();
-                    }
-                }
-                table.rows.push(StoredRow {
-                    entity_type: table.entity_type,
-                    meta: RowMeta {
-                        id,
-                        ecs_id: row.ecs_id,
-                        lineage_id: row.lineage_id,
-                        parent_id: row.parent_id,
-                        created_at: row.created_at,
-                    },
-                    values,
-                });
-                table.by_ecs_id.insert(row.ecs_id, index);
-                table
-                    .by_lineage
-                    .entry(row.lineage_id)
-                    .or_default()
-                    .push(index);
-                if let Some(parent) = row.parent_id {
-                    table.by_parent.entry(parent).or_default().push(index);
-                }
-                row_ids.insert(row.ecs_id, id);
-            }
-            self.instrument.rows_written(batch.rows.len() as u64);
+    async fn begin(&self) -> Result<Box<dyn Driver>> {
+        if self.transaction.is_some() {
+            return Err(Error::database(
+                DbErrorKind::Other,
+                "a transaction cannot begin another one",
+            ));
         }
-        for list in &plan.lists {
-            state
-                .lists_by_parent
-                .entry(list.parent)
-                .or_default()
-                .push(owned_list(list));
-        }
-        let mut new_chunks = 0;
-        for chunk in &plan.chunks {
-            if let std::collections::hash_map::Entry::Vacant(slot) = state.chunks.entry(chunk.id) {
-                slot.insert(chunk.clone());
-                new_chunks += 1;
-            }
-        }
-        for change in &plan.changes {
-            let change = ListChange {
-                field: Cow::Owned(change.field.to_string()),
-                ..change.clone()
-            };
-            state
-                .changes_by_child
-                .entry(change.child)
-                .or_default()
-                .push(change.clone());
-            state
-                .changes_by_parent
-                .entry(change.parent)
-                .or_default()
-                .push(change);
-        }
-        self.instrument.rows_written(
-            (plan.lists.len() + new_chunks + plan.changes.len() + plan.version_count()) as u64,
-        );
-        Ok(row_ids)
+        let gate = Arc::clone(&self.gate).lock_owned().await;
+        Ok(Box::new(MemoryDriver {
+            state: Arc::clone(&self.state),
+            instrument: Arc::clone(&self.instrument),
+            gate: Arc::clone(&self.gate),
+            transaction: Some(Mutex::new(Some(gate))),
+        }))
+    }
+
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<CommitRow>> {
+        self.instrument.query();
+        Ok(self.state().commits.get(&commit_id).cloned())
+    }
+
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<CommitVersion>> {
+        self.instrument.query();
+        let state = self.state();
+        Ok(state
+            .versions_by_commit
+            .get(&commit_id)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<VersionCommit>> {
+        self.instrument.query();
+        let state = self.state();
+        let mut versions: Vec<VersionCommit> = state
+            .commits_by_lineage
+            .get(&lineage_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|(commit, ecs_id)| {
+                let commit = state.commits.get(commit)?.clone();
+                Some(VersionCommit {
+                    ecs_id: *ecs_id,
+                    commit,
+                })
+            })
+            .collect();
+        // Stable: a commit's versions keep their order.
+        versions.sort_by_key(|v| (v.commit.created_at, v.commit.id));
+        Ok(versions)
     }
 
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {

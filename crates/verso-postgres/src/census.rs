@@ -6,7 +6,7 @@ use crate::sql;
 use crate::statement::audited;
 use sea_query::PostgresQueryBuilder;
 use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, Row};
 use verso_core::{
     CatalogEntry, EntityType, Error, IdPrefix, Instrument, LineageSummary, PrefixMatch, Result,
     TypeCounts,
@@ -15,12 +15,12 @@ use verso_core::{
 /// Every catalog row whose table exists, by type name; `None` without a
 /// catalog table in the current schema.
 pub(crate) async fn catalog(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
 ) -> Result<Option<Vec<CatalogEntry>>> {
     instrument.query();
     let rows = match sqlx::query(sql::SELECT_CATALOG_DEFINITIONS)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
     {
         Ok(rows) => rows,
@@ -42,7 +42,7 @@ pub(crate) async fn catalog(
 
 /// Lineage and version counts of each type, in one statement.
 pub(crate) async fn count_versions(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     types: &[&'static EntityType],
 ) -> Result<Vec<TypeCounts>> {
@@ -56,7 +56,7 @@ pub(crate) async fn count_versions(
         let sql = verso_sql::count_versions(chunk, first).to_string(PostgresQueryBuilder);
         let rows = sqlx::query(audited(sql))
             .persistent(false)
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await
             .map_err(db_error)?;
         for row in &rows {
@@ -71,14 +71,14 @@ pub(crate) async fn count_versions(
 
 /// Every lineage of `ty` with its count and newest version, in one statement.
 pub(crate) async fn lineages(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
 ) -> Result<Vec<LineageSummary>> {
     instrument.query();
     let sql = verso_sql::lineages(ty).to_string(PostgresQueryBuilder);
     let rows = sqlx::query(audited(sql))
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db_error)?;
     rows.iter()
@@ -111,7 +111,7 @@ fn summary(row: &PgRow) -> Result<LineageSummary, sqlx::Error> {
 /// bytes, the order of the prefix's bounds), in statements of at most
 /// [`verso_sql::PREFIX_TABLES`] tables, until `limit` are found.
 pub(crate) async fn find_prefix(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     types: &[&'static EntityType],
     prefix: &IdPrefix,
@@ -132,7 +132,7 @@ pub(crate) async fn find_prefix(
             .persistent(false)
             .bind(prefix.low())
             .bind(prefix.high())
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await
             .map_err(db_error)?;
         for row in &rows {

@@ -8,7 +8,7 @@ use crate::error::db_error;
 use crate::sql;
 use crate::statement::audited;
 use sea_query::PostgresQueryBuilder;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row, Transaction};
 use std::collections::HashMap;
 use uuid::Uuid;
 use verso_core::{CommitPlan, Error, Instrument, Result};
@@ -125,7 +125,18 @@ pub(crate) async fn run(
     prepared: PreparedCommit,
 ) -> Result<HashMap<Uuid, i64>> {
     instrument.commit_statement(1)?;
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let tx = pool.begin().await.map_err(db_error)?;
+    finish(tx, instrument, prepared).await
+}
+
+/// Runs the statements of a commit after its `BEGIN` (statement 1) in
+/// the open transaction `tx`, then commits it; on any failure rolls it
+/// back. A transaction of `Driver::begin` ends here.
+pub(crate) async fn finish(
+    mut tx: Transaction<'static, sqlx::Postgres>,
+    instrument: &Instrument,
+    prepared: PreparedCommit,
+) -> Result<HashMap<Uuid, i64>> {
     let outcome = match check_branches(&mut tx, instrument, prepared.checks).await {
         Ok(next) => {
             let last = next + prepared.inserts.len() as u64;

@@ -7,16 +7,24 @@ use crate::error::db_error;
 use crate::sql::{LOCK_SCHEMA, TABLE_EXISTS, UPSERT_CATALOG};
 use crate::statement::audited;
 use sea_query::PostgresQueryBuilder;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{Connection, PgConnection, Row};
 use std::collections::BTreeMap;
 use verso_core::{ColumnType, EntityType, Error, Instrument, Result};
+use verso_sql::commits::{COMMITS_TABLE, COMMIT_VERSIONS_TABLE};
 use verso_sql::storage::{
     self, CHANGES_TABLE, CHUNKS_TABLE, HEADS_TABLE, LEGACY_LINKS_TABLE, LISTS_TABLE,
 };
 use verso_sql::CATALOG_TABLE;
 
 /// The tables every store shares, created by [`storage::shared_tables`].
-const SHARED_TABLES: [&str; 4] = [LISTS_TABLE, CHUNKS_TABLE, CHANGES_TABLE, HEADS_TABLE];
+const SHARED_TABLES: [&str; 6] = [
+    LISTS_TABLE,
+    CHUNKS_TABLE,
+    CHANGES_TABLE,
+    HEADS_TABLE,
+    COMMITS_TABLE,
+    COMMIT_VERSIONS_TABLE,
+];
 
 /// Columns of the tables of interest in the current schema.
 const EXISTING_COLUMNS: &str = "SELECT table_name::text, column_name::text, data_type::text, \
@@ -48,7 +56,7 @@ const TYPES_PER_TRANSACTION: usize = 200;
 /// database of the earlier layout (with a `verso_links` table) is refused
 /// with [`Error::OutdatedLayout`] before anything is checked.
 pub(crate) async fn ensure_tables(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     types: &[&'static EntityType],
 ) -> Result<()> {
@@ -66,7 +74,7 @@ pub(crate) async fn ensure_tables(
     };
     for group in groups {
         instrument.query();
-        let mut tx = pool.begin().await.map_err(db_error)?;
+        let mut tx = conn.begin().await.map_err(db_error)?;
         match ensure_in(&mut tx, instrument, group).await {
             Ok(()) => {
                 instrument.query();

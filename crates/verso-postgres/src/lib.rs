@@ -45,6 +45,7 @@
 mod census;
 mod check;
 mod commit;
+mod commits;
 mod connect;
 mod decode;
 mod dialect;
@@ -56,6 +57,7 @@ mod options;
 mod query;
 mod sql;
 mod statement;
+mod transaction;
 mod upgrade;
 
 pub use options::PostgresOptions;
@@ -133,6 +135,11 @@ impl PostgresDriver {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// A connection of the pool, for one read or one check of the tables.
+    async fn connection(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
+        self.pool.acquire().await.map_err(error::db_error)
+    }
 }
 
 #[async_trait]
@@ -146,7 +153,7 @@ impl Driver for PostgresDriver {
     }
 
     async fn ensure_tables(&self, types: &[&'static EntityType]) -> Result<()> {
-        ensure::ensure_tables(&self.pool, &self.instrument, types).await
+        ensure::ensure_tables(&mut *self.connection().await?, &self.instrument, types).await
     }
 
     async fn commit(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>> {
@@ -175,16 +182,30 @@ impl Driver for PostgresDriver {
         Ok(())
     }
 
+    /// A transaction at `REPEATABLE READ` on a pool connection of its own
+    /// (see the module `transaction`): the second of two transactions
+    /// forking one head fails with a retryable serialization failure.
+    async fn begin(&self) -> Result<Box<dyn Driver>> {
+        let open = transaction::PostgresTransaction::begin(
+            &self.pool,
+            Arc::clone(&self.instrument),
+            Arc::clone(&self.commits_running),
+        )
+        .await?;
+        Ok(Box::new(open))
+    }
+
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {
-        load::load(&self.pool, &self.instrument, request).await
+        load::load(&mut *self.connection().await?, &self.instrument, request).await
     }
 
     async fn load_query(&self, request: &LoadRequest, query: &EntityQuery) -> Result<LoadedRows> {
-        query::load_query(&self.pool, &self.instrument, request, query).await
+        let mut conn = self.connection().await?;
+        query::load_query(&mut conn, &self.instrument, request, query).await
     }
 
     async fn count(&self, ty: &'static EntityType, query: &EntityQuery) -> Result<u64> {
-        query::count(&self.pool, &self.instrument, ty, query).await
+        query::count(&mut *self.connection().await?, &self.instrument, ty, query).await
     }
 
     async fn select_versions(
@@ -192,7 +213,7 @@ impl Driver for PostgresDriver {
         ty: &'static EntityType,
         query: &VersionQuery,
     ) -> Result<Vec<RowMeta>> {
-        load::select_versions(&self.pool, &self.instrument, ty, query).await
+        load::select_versions(&mut *self.connection().await?, &self.instrument, ty, query).await
     }
 
     async fn stored_ids(
@@ -201,11 +222,18 @@ impl Driver for PostgresDriver {
         column: &'static str,
         ids: &[Uuid],
     ) -> Result<Vec<Uuid>> {
-        load::stored_ids(&self.pool, &self.instrument, ty, column, ids).await
+        load::stored_ids(
+            &mut *self.connection().await?,
+            &self.instrument,
+            ty,
+            column,
+            ids,
+        )
+        .await
     }
 
     async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>> {
-        load::lookup(&self.pool, &self.instrument, ty, lookup).await
+        load::lookup(&mut *self.connection().await?, &self.instrument, ty, lookup).await
     }
 
     async fn gained_children(
@@ -214,7 +242,14 @@ impl Driver for PostgresDriver {
         lineage_id: Uuid,
         field: &'static str,
     ) -> Result<Vec<GainedChild>> {
-        load::gained_children(&self.pool, &self.instrument, ty, lineage_id, field).await
+        load::gained_children(
+            &mut *self.connection().await?,
+            &self.instrument,
+            ty,
+            lineage_id,
+            field,
+        )
+        .await
     }
 
     /// Upgrades the current schema from Verso's first layout, in one
@@ -225,23 +260,47 @@ impl Driver for PostgresDriver {
     }
 
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {
-        load::find_type(&self.pool, &self.instrument, "ecs_id", ecs_id).await
+        load::find_type(
+            &mut *self.connection().await?,
+            &self.instrument,
+            "ecs_id",
+            ecs_id,
+        )
+        .await
     }
 
     async fn find_lineage_type(&self, lineage_id: Uuid) -> Result<Option<String>> {
-        load::find_type(&self.pool, &self.instrument, "lineage_id", lineage_id).await
+        load::find_type(
+            &mut *self.connection().await?,
+            &self.instrument,
+            "lineage_id",
+            lineage_id,
+        )
+        .await
     }
 
     async fn catalog(&self) -> Result<Option<Vec<CatalogEntry>>> {
-        census::catalog(&self.pool, &self.instrument).await
+        census::catalog(&mut *self.connection().await?, &self.instrument).await
     }
 
     async fn count_versions(&self, types: &[&'static EntityType]) -> Result<Vec<TypeCounts>> {
-        census::count_versions(&self.pool, &self.instrument, types).await
+        census::count_versions(&mut *self.connection().await?, &self.instrument, types).await
     }
 
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
-        census::lineages(&self.pool, &self.instrument, ty).await
+        census::lineages(&mut *self.connection().await?, &self.instrument, ty).await
+    }
+
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<verso_core::CommitRow>> {
+        commits::commit_record(&mut *self.connection().await?, &self.instrument, commit_id).await
+    }
+
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<verso_core::CommitVersion>> {
+        commits::commit_versions(&mut *self.connection().await?, &self.instrument, commit_id).await
+    }
+
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso_core::VersionCommit>> {
+        commits::lineage_commits(&mut *self.connection().await?, &self.instrument, lineage_id).await
     }
 
     async fn find_prefix(
@@ -250,7 +309,14 @@ impl Driver for PostgresDriver {
         prefix: &verso_core::IdPrefix,
         limit: usize,
     ) -> Result<Vec<verso_core::PrefixMatch>> {
-        census::find_prefix(&self.pool, &self.instrument, types, prefix, limit).await
+        census::find_prefix(
+            &mut *self.connection().await?,
+            &self.instrument,
+            types,
+            prefix,
+            limit,
+        )
+        .await
     }
 }
 

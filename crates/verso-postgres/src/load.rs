@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_query::PostgresQueryBuilder;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
-use sqlx::{PgPool, Postgres as Pg, Row};
+use sqlx::{PgConnection, Postgres as Pg, Row};
 use std::sync::Arc;
 use uuid::Uuid;
 use verso_core::{
@@ -21,33 +21,43 @@ use verso_sql::storage::{LookupParam, WalkShape};
 
 /// Loads the roots of `request` and everything below them.
 pub(crate) async fn load(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     request: &LoadRequest,
 ) -> Result<LoadedRows> {
-    run(pool, instrument, LoadRun::new(request)).await
+    run(conn, instrument, LoadRun::new(request)).await
 }
 
 /// Runs the steps of a load ([`LoadRun`]): the roots, one walk over the
 /// lists below them, one select per child type present.
 pub(crate) async fn run(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     mut run: LoadRun<'_>,
 ) -> Result<LoadedRows> {
     while let Some(step) = run.next_step()? {
         match step {
             LoadStep::Query { ty, query } => {
-                crate::query::select_into(pool, instrument, ty, &query, &mut run).await?
+                crate::query::select_into(&mut *conn, instrument, ty, &query, &mut run).await?
             }
             LoadStep::Versions { ty, ids } => {
-                select_rows(pool, instrument, ty, &ids, run.rows()).await?
+                select_rows(&mut *conn, instrument, ty, &ids, run.rows()).await?
             }
             LoadStep::Walk {
                 roots,
                 nested,
                 parent_types,
-            } => walk_lists(pool, instrument, &roots, nested, parent_types, run.rows()).await?,
+            } => {
+                walk_lists(
+                    &mut *conn,
+                    instrument,
+                    &roots,
+                    nested,
+                    parent_types,
+                    run.rows(),
+                )
+                .await?
+            }
         }
     }
     Ok(run.finish())
@@ -55,7 +65,7 @@ pub(crate) async fn run(
 
 /// Reads every list below `roots` and every chunk below those lists.
 async fn walk_lists(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     roots: &[Uuid],
     nested: bool,
@@ -77,7 +87,7 @@ async fn walk_lists(
     } else {
         walk
     };
-    let rows = walk.fetch_all(pool).await.map_err(db_error)?;
+    let rows = walk.fetch_all(&mut *conn).await.map_err(db_error)?;
     for row in &rows {
         match walked(row)? {
             Walked::List(list) => loaded.lists.push(list),
@@ -91,7 +101,7 @@ async fn walk_lists(
 
 /// Adds the versions of `ty` among `ids` to `loaded`.
 async fn select_rows(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     ids: &[Uuid],
@@ -106,7 +116,7 @@ async fn select_rows(
             });
             sqlx::query(audited(Arc::clone(&sql)))
                 .bind(*id)
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await
         }
         ids => {
@@ -115,7 +125,7 @@ async fn select_rows(
             });
             sqlx::query(audited(Arc::clone(&sql)))
                 .bind(ids)
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await
         }
     }
@@ -129,7 +139,7 @@ async fn select_rows(
 
 /// The versions of `ty` a lookup finds, in one statement.
 pub(crate) async fn lookup(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     lookup: &Lookup,
@@ -145,7 +155,7 @@ pub(crate) async fn lookup(
             bind_lookup_param(query, lookup, *param)
         });
     instrument.query();
-    let rows = query.fetch_all(pool).await.map_err(db_error)?;
+    let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
     rows.iter().map(|row| row_meta(row, ty.name)).collect()
 }
 
@@ -195,7 +205,7 @@ fn bind_lookup_param<'q>(
 /// The children the versions of a lineage gained in one field, in one
 /// statement.
 pub(crate) async fn gained_children(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     lineage_id: Uuid,
@@ -208,7 +218,7 @@ pub(crate) async fn gained_children(
     let rows = sqlx::query(audited(Arc::clone(&sql)))
         .bind(lineage_id)
         .bind(field)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db_error)?;
     rows.iter().map(gained_child).collect()
@@ -216,7 +226,7 @@ pub(crate) async fn gained_children(
 
 /// The versions of `ty` a query selects, oldest first.
 pub(crate) async fn select_versions(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     query: &VersionQuery,
@@ -228,13 +238,13 @@ pub(crate) async fn select_versions(
         VersionFilter::All => select,
         VersionFilter::In { ids, .. } => select.bind(ids.clone()),
     };
-    let rows = select.fetch_all(pool).await.map_err(db_error)?;
+    let rows = select.fetch_all(&mut *conn).await.map_err(db_error)?;
     rows.iter().map(|row| row_meta(row, ty.name)).collect()
 }
 
 /// Which of `ids` the metadata column `column` of `ty` holds.
 pub(crate) async fn stored_ids(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     column: &str,
@@ -244,7 +254,7 @@ pub(crate) async fn stored_ids(
     let sql = verso_sql::stored_ids(ty, column, &Postgres);
     sqlx::query_scalar(audited(sql))
         .bind(ids)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db_error)
 }
@@ -254,13 +264,13 @@ pub(crate) async fn stored_ids(
 /// catalogued table at once. `None` without a catalog or when no table
 /// holds the id.
 pub(crate) async fn find_type(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     column: &str,
     id: Uuid,
 ) -> Result<Option<String>> {
     instrument.query();
-    let catalog = match sqlx::query(sql::SELECT_CATALOG).fetch_all(pool).await {
+    let catalog = match sqlx::query(sql::SELECT_CATALOG).fetch_all(&mut *conn).await {
         Ok(rows) => rows,
         Err(error) if sqlstate(&error).as_deref() == Some(UNDEFINED_TABLE) => return Ok(None),
         Err(error) => return Err(db_error(error)),
@@ -288,7 +298,7 @@ pub(crate) async fn find_type(
                 query.bind(name)
             });
         instrument.query();
-        let row = query.fetch_optional(pool).await.map_err(db_error)?;
+        let row = query.fetch_optional(&mut *conn).await.map_err(db_error)?;
         if let Some(row) = row {
             return row.try_get::<String, _>(0).map(Some).map_err(db_error);
         }

@@ -7,24 +7,24 @@ use crate::error::db_error;
 use crate::statement::audited;
 use sea_query::PostgresQueryBuilder;
 use sqlx::postgres::PgArguments;
-use sqlx::{PgPool, Postgres as Pg, Row};
+use sqlx::{PgConnection, Postgres as Pg, Row};
 use verso_core::{
     EntityQuery, EntityType, Instrument, LoadRequest, LoadRun, LoadedRows, Result, Value,
 };
 
 /// Runs `query` and loads the trees of the versions it selects.
 pub(crate) async fn load_query(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     request: &LoadRequest,
     query: &EntityQuery,
 ) -> Result<LoadedRows> {
-    crate::load::run(pool, instrument, LoadRun::for_query(request, query)).await
+    crate::load::run(conn, instrument, LoadRun::for_query(request, query)).await
 }
 
 /// Adds the versions of `ty` that `query` selects to `run`, in its order.
 pub(crate) async fn select_into(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     query: &EntityQuery,
@@ -33,7 +33,7 @@ pub(crate) async fn select_into(
     let (sql, params) = rendered(verso_sql::select_query(ty, query, &Postgres));
     instrument.query();
     let rows = bind_all(sqlx::query(audited(sql)), &params)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db_error)?;
     for row in &rows {
@@ -44,7 +44,7 @@ pub(crate) async fn select_into(
 
 /// How many versions of `ty` the query selects.
 pub(crate) async fn count(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     instrument: &Instrument,
     ty: &'static EntityType,
     query: &EntityQuery,
@@ -52,7 +52,7 @@ pub(crate) async fn count(
     let (sql, params) = rendered(verso_sql::count_query(ty, query, &Postgres));
     instrument.query();
     let row = bind_all(sqlx::query(audited(sql)), &params)
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await
         .map_err(db_error)?;
     let count: i64 = row.try_get(0).map_err(db_error)?;

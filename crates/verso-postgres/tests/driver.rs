@@ -19,12 +19,14 @@ use verso_core::{
 use verso_postgres::PostgresDriver;
 
 /// The tables Verso shares between entity types.
-const SHARED_TABLES: [&str; 5] = [
+const SHARED_TABLES: [&str; 7] = [
     "verso_lists",
     "verso_chunks",
     "verso_list_changes",
     "verso_heads",
     "verso_catalog",
+    "verso_commits",
+    "verso_commit_versions",
 ];
 
 fn types() -> Vec<&'static verso_core::EntityType> {
@@ -49,6 +51,9 @@ fn since(driver: &PostgresDriver, before: Stats) -> Stats {
 /// delete of the replaced heads, the insert of the new ones, `COMMIT`.
 fn commit_statements(plan: &CommitPlan) -> u64 {
     let writes = [
+        // The commit's row, and its links to the versions.
+        plan.commit.is_some(),
+        plan.commit.is_some(),
         !plan.lists.is_empty(),
         !plan.chunks.is_empty(),
         !plan.changes.is_empty(),
@@ -411,15 +416,16 @@ async fn commit_statement_count_does_not_depend_on_size() {
             "commit of 1 thread + {size} messages ({} chunks): {stats:?}",
             plan.chunks.len()
         );
-        // BEGIN, messages, threads, lists, chunks, list changes, heads, COMMIT.
-        assert_eq!(stats.statements, 8);
+        // BEGIN, messages, threads, the commit's row and links, lists,
+        // chunks, list changes, heads, COMMIT.
+        assert_eq!(stats.statements, 10);
         assert_eq!(stats.statements, commit_statements(&plan));
         // Versions, the list, its chunks, one change and one head per child
-        // and for the thread.
+        // and for the thread, the commit's row and a link per version.
         assert_eq!(stats.rows_written, plan.row_count() as u64);
         assert_eq!(
             plan.row_count(),
-            2 * (size + 1) + 1 + plan.chunks.len() + size
+            2 * (size + 1) + 1 + plan.chunks.len() + size + 1 + (size + 1)
         );
         measured.push(stats.statements);
     }
@@ -448,9 +454,9 @@ async fn an_edit_in_a_long_list_writes_a_bounded_number_of_rows() {
         "edit of one message of 5000: {} chunks, {stats:?}",
         plan.chunks.len()
     );
-    // BEGIN, messages, threads, lists, chunks, list changes, the delete of
-    // the forked heads, heads, COMMIT.
-    assert_eq!(stats.statements, 9);
+    // BEGIN, messages, threads, the commit's row and links, lists, chunks,
+    // list changes, the delete of the forked heads, heads, COMMIT.
+    assert_eq!(stats.statements, 11);
     assert_eq!(stats.statements, commit_statements(&plan));
     // Two versions, one list, about one chunk per level of the tree, the
     // message gained and the one lost, two heads: never one row per child.
@@ -676,16 +682,17 @@ async fn injected_fault_leaves_no_rows_and_a_retry_succeeds() {
     db.driver.ensure_tables(&types()).await.unwrap();
     let mut thread = ThreadNode::new("atomic", 100);
     let planned = plan_commit(&thread, false).unwrap();
-    // BEGIN, messages, threads, lists, chunks, list changes, heads, COMMIT.
-    assert_eq!(commit_statements(&planned.plan), 8);
-    fault_at_every_statement(&db, &planned.plan, 8).await;
+    // BEGIN, messages, threads, the commit's row and links, lists, chunks,
+    // list changes, heads, COMMIT.
+    assert_eq!(commit_statements(&planned.plan), 10);
+    fault_at_every_statement(&db, &planned.plan, 10).await;
     for (table, count) in table_counts(&db).await {
         let expected = if table == "verso_catalog" { 2 } else { 0 };
         assert_eq!(count, expected, "{table}");
     }
     let before = db.driver.instrument().stats();
     let ids = db.driver.commit(&planned.plan).await.unwrap();
-    assert_eq!(since(&db.driver, before).statements, 8);
+    assert_eq!(since(&db.driver, before).statements, 10);
     assert_eq!(ids.len(), 101);
     assert_eq!(db.count("messages").await, 100);
     assert_eq!(db.count("verso_lists").await, 1);
@@ -697,11 +704,11 @@ async fn injected_fault_leaves_no_rows_and_a_retry_succeeds() {
     thread.messages[50].body = "edited".into();
     let planned = plan_commit(&thread, false).unwrap();
     // ... lists, chunks, list changes, the delete of heads, heads, COMMIT.
-    assert_eq!(commit_statements(&planned.plan), 9);
-    fault_at_every_statement(&db, &planned.plan, 9).await;
+    assert_eq!(commit_statements(&planned.plan), 11);
+    fault_at_every_statement(&db, &planned.plan, 11).await;
     let before = db.driver.instrument().stats();
     let ids = db.driver.commit(&planned.plan).await.unwrap();
-    assert_eq!(since(&db.driver, before).statements, 9);
+    assert_eq!(since(&db.driver, before).statements, 11);
     assert_eq!(ids.len(), 2);
     assert_eq!(db.count("verso_heads").await, 101);
 }
@@ -873,6 +880,7 @@ async fn hand_built_plan_and_version_order() {
         }],
         refuse_branches: false,
         references: Vec::new(),
+        commit: None,
     };
     let row_ids = db.driver.commit(&plan).await.unwrap();
     assert_eq!(row_ids.len(), 4);

@@ -244,5 +244,23 @@ async fn every_lookup_and_gained_children_can_search_an_index() {
     driver.select_versions(&SHELF, &query).await.unwrap();
     let (statement, nodes) = new_plan(&pool, &before).await;
     assert_indexed(&statement, &nodes, &["shelves_books_idx"]);
+    // The commit lookups.
+    let id = Uuid::new_v4();
+    let before = prepared(&pool).await;
+    driver.commit_record(id).await.unwrap();
+    let (statement, nodes) = new_plan(&pool, &before).await;
+    assert_indexed(&statement, &nodes, &["verso_commits_pkey"]);
+    let before = prepared(&pool).await;
+    driver.commit_versions(id).await.unwrap();
+    let (statement, nodes) = new_plan(&pool, &before).await;
+    assert_indexed(&statement, &nodes, &["verso_commit_versions_commit_idx"]);
+    let before = prepared(&pool).await;
+    driver.lineage_commits(id).await.unwrap();
+    let (statement, nodes) = new_plan(&pool, &before).await;
+    assert_indexed(
+        &statement,
+        &nodes,
+        &["verso_commit_versions_lineage_idx", "verso_commits_pkey"],
+    );
     pool.close().await;
 }

@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 mod census;
+pub mod commits;
 mod ddl;
 mod dialect;
 mod layout;

@@ -78,7 +78,7 @@ pub fn shared_tables(d: &impl Dialect) -> Vec<String> {
     let boolean = d.column_type(verso_core::ColumnType::Bool);
     let ids = d.id_list_type();
     let keyed = d.keyed_table_suffix();
-    vec![
+    let mut tables = vec![
         // Read by the walk (by parent) and the upgrade.
         format!(
             "CREATE TABLE IF NOT EXISTS {LISTS_TABLE} (parent_ecs_id {uuid} NOT NULL, \
@@ -106,7 +106,9 @@ pub fn shared_tables(d: &impl Dialect) -> Vec<String> {
             "CREATE TABLE IF NOT EXISTS {HEADS_TABLE} (lineage_id {uuid} NOT NULL, \
              ecs_id {uuid} NOT NULL, PRIMARY KEY (lineage_id, ecs_id)){keyed}"
         ),
-    ]
+    ];
+    tables.extend(crate::commits::commit_tables(d));
+    tables
 }
 
 /// The indexes of an entity table besides its row id, each named after the

@@ -3,7 +3,8 @@
 //! on SQLite, one array per column on PostgreSQL).
 //!
 //! The order is the order of the statements: the versions of each entity
-//! table, then the lists, the new chunks, the list changes, the replaced
+//! table, then the commit's row and its links to them
+//! ([`crate::commits`]), the lists, the new chunks, the list changes, the replaced
 //! heads and the new heads. A write with no rows is left out.
 
 use crate::layout::VERSION_COLUMNS;
@@ -72,7 +73,7 @@ pub struct Write<'a> {
 }
 
 impl<'a> Write<'a> {
-    fn new(
+    pub(crate) fn new(
         table: &'static str,
         columns: Vec<(&'static str, CellType)>,
         action: WriteAction,
@@ -86,7 +87,7 @@ impl<'a> Write<'a> {
         }
     }
 
-    fn push(&mut self, row: impl IntoIterator<Item = Cell<'a>>) {
+    pub(crate) fn push(&mut self, row: impl IntoIterator<Item = Cell<'a>>) {
         self.cells.extend(row);
     }
 
@@ -155,6 +156,7 @@ pub fn commit_writes(plan: &CommitPlan) -> Vec<Write<'_>> {
         }
         writes.push(write);
     }
+    writes.extend(crate::commits::commit_writes(plan));
     let replaced = {
         let mut heads: Vec<(Uuid, Uuid)> = plan.replaced_heads().collect();
         heads.sort_unstable();

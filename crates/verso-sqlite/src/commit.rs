@@ -57,15 +57,23 @@ fn prepare_writes(plan: &CommitPlan) -> Result<Vec<Batch>> {
 
 /// Runs the inserts between `BEGIN IMMEDIATE` and `COMMIT`; any failure
 /// rolls the whole commit back. Returns the row id of every new version.
+///
+/// In a transaction (`begun`), its `BEGIN IMMEDIATE` was sent when it
+/// began: it is still statement 1 of the commit, counted (and open to an
+/// injected fault) here, so a commit costs the same in and out of one.
+/// A failure leaves the transaction open: the caller ends it.
 pub(crate) fn run(
     conn: &mut Connection,
     instrument: &Instrument,
     prepared: PreparedCommit,
+    begun: bool,
 ) -> Result<HashMap<Uuid, i64>> {
     let PreparedCommit { checks, writes } = prepared;
     let mut statement_number = 1;
     instrument.commit_statement(statement_number)?;
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
+    if !begun {
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
+    }
     let outcome = (|| {
         // BEGIN IMMEDIATE holds the write lock: no other writer can fork
         // the same versions between these checks and the inserts.

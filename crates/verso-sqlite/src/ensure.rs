@@ -19,14 +19,32 @@ pub(crate) fn ensure_tables(
     instrument: &Instrument,
     types: &[&'static EntityType],
 ) -> Result<()> {
+    if !conn.is_autocommit() {
+        // Inside a transaction (`Driver::begin`): a savepoint of it.
+        let savepoint = conn.savepoint().map_err(db_error)?;
+        ensure_within(&savepoint, instrument, types)?;
+        instrument.query();
+        return savepoint.commit().map_err(db_error);
+    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db_error)?;
-    if existing_columns(&tx, instrument, LEGACY_LINKS_TABLE)?.is_some() {
+    ensure_within(&tx, instrument, types)?;
+    instrument.query();
+    tx.commit().map_err(db_error)
+}
+
+/// The checks and writes of [`ensure_tables`], inside its transaction.
+fn ensure_within(
+    tx: &Connection,
+    instrument: &Instrument,
+    types: &[&'static EntityType],
+) -> Result<()> {
+    if existing_columns(tx, instrument, LEGACY_LINKS_TABLE)?.is_some() {
         return Err(Error::outdated_layout(LEGACY_LINKS_TABLE));
     }
     instrument.query();
-    let catalog = read_catalog(&tx, instrument)?;
+    let catalog = read_catalog(tx, instrument)?;
     let mut work = Vec::new();
     for ty in types {
         let conflict = catalog
@@ -35,7 +53,7 @@ pub(crate) fn ensure_tables(
         if let Some(error) = conflict {
             return Err(error);
         }
-        match existing_columns(&tx, instrument, ty.table)? {
+        match existing_columns(tx, instrument, ty.table)? {
             None => {
                 work.push(verso_sql::entity_table(ty, &Sqlite).to_string(SqliteQueryBuilder));
                 work.extend(storage::entity_index_statements(ty));
@@ -59,8 +77,7 @@ pub(crate) fn ensure_tables(
         )
         .map_err(db_error)?;
     }
-    instrument.query();
-    tx.commit().map_err(db_error)
+    Ok(())
 }
 
 /// Which type owns each table, from the catalog (empty on a new database).

@@ -17,6 +17,7 @@
 mod batch;
 mod census;
 mod commit;
+mod commits;
 mod connect;
 mod decode;
 mod dialect;
@@ -29,6 +30,7 @@ mod query;
 #[cfg(test)]
 mod query_plans;
 mod sql;
+mod transaction;
 mod upgrade;
 
 pub use options::{SqliteOptions, Synchronous};
@@ -62,6 +64,9 @@ pub struct SqliteDriver {
     /// Which reader a read waits for when all are busy (round robin).
     next_reader: Arc<AtomicUsize>,
     instrument: Arc<Instrument>,
+    /// In a transaction's view ([`Driver::begin`]): the transaction, on
+    /// which every statement runs.
+    session: Option<Arc<transaction::Session>>,
 }
 
 impl SqliteDriver {
@@ -102,6 +107,7 @@ impl SqliteDriver {
             readers: Arc::new(Vec::new()),
             next_reader: Arc::new(AtomicUsize::new(0)),
             instrument: Arc::new(Instrument::default()),
+            session: None,
         }
     }
 
@@ -114,7 +120,7 @@ impl SqliteDriver {
         T: Send + 'static,
         F: FnOnce(&mut Connection, &Instrument) -> Result<T> + Send + 'static,
     {
-        if self.readers.is_empty() {
+        if self.readers.is_empty() || self.session.is_some() {
             return self.with_connection(job).await;
         }
         let readers = Arc::clone(&self.readers);
@@ -143,8 +149,11 @@ impl SqliteDriver {
         T: Send + 'static,
         F: FnOnce(&mut Connection, &Instrument) -> Result<T> + Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
         let instrument = Arc::clone(&self.instrument);
+        if let Some(session) = &self.session {
+            return session.run(instrument, false, job).await;
+        }
+        let connection = Arc::clone(&self.connection);
         off_the_runtime(move || {
             let mut connection = connection.lock().unwrap_or_else(|p| p.into_inner());
             job(&mut connection, &instrument)
@@ -192,12 +201,52 @@ impl Driver for SqliteDriver {
     }
 
     async fn commit(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>> {
+        if let Some(session) = &self.session {
+            // A transaction's commit ends it.
+            let instrument = Arc::clone(&self.instrument);
+            if plan.is_empty() {
+                return session
+                    .run(instrument, true, |conn, _| {
+                        conn.execute_batch("COMMIT").map_err(error::db_error)?;
+                        Ok(HashMap::new())
+                    })
+                    .await;
+            }
+            let statements = commit::prepare(plan)?;
+            return session
+                .run(instrument, true, move |conn, instrument| {
+                    commit::run(conn, instrument, statements, true)
+                })
+                .await;
+        }
         if plan.is_empty() {
             return Ok(HashMap::new());
         }
         let statements = commit::prepare(plan)?;
-        self.with_connection(move |conn, instrument| commit::run(conn, instrument, statements))
-            .await
+        self.with_connection(move |conn, instrument| {
+            commit::run(conn, instrument, statements, false)
+        })
+        .await
+    }
+
+    /// Takes the writing connection for the transaction (see the module
+    /// `transaction`): commits and other transactions wait until it ends;
+    /// reads of a file database keep running on the readers.
+    async fn begin(&self) -> Result<Box<dyn Driver>> {
+        if self.session.is_some() {
+            return Err(Error::database(
+                verso_core::DbErrorKind::Other,
+                "a transaction cannot begin another one",
+            ));
+        }
+        let session = transaction::Session::begin(Arc::clone(&self.connection)).await?;
+        Ok(Box::new(SqliteDriver {
+            connection: Arc::clone(&self.connection),
+            readers: Arc::clone(&self.readers),
+            next_reader: Arc::clone(&self.next_reader),
+            instrument: Arc::clone(&self.instrument),
+            session: Some(Arc::new(session)),
+        }))
     }
 
     async fn wait_for_abandoned_commits(&self) -> Result<()> {
@@ -301,6 +350,27 @@ impl Driver for SqliteDriver {
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
         self.with_reader(move |conn, instrument| census::lineages(conn, instrument, ty))
             .await
+    }
+
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<verso_core::CommitRow>> {
+        self.with_reader(move |conn, instrument| {
+            commits::commit_record(conn, instrument, commit_id)
+        })
+        .await
+    }
+
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<verso_core::CommitVersion>> {
+        self.with_reader(move |conn, instrument| {
+            commits::commit_versions(conn, instrument, commit_id)
+        })
+        .await
+    }
+
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso_core::VersionCommit>> {
+        self.with_reader(move |conn, instrument| {
+            commits::lineage_commits(conn, instrument, lineage_id)
+        })
+        .await
     }
 
     async fn find_prefix(

@@ -189,6 +189,47 @@ async fn the_reference_check_searches_the_version_and_lineage_indexes() {
     }
 }
 
+#[tokio::test]
+async fn the_commit_lookups_search_their_indexes() {
+    use verso_sql::commits::{self, COMMITS_TABLE, COMMIT_VERSIONS_TABLE};
+    let (_path, conn) = database().await;
+    let no_scan = |lines: &[String]| {
+        for line in lines {
+            let scanned = line.strip_prefix("SCAN ").unwrap_or("");
+            assert!(
+                ![COMMITS_TABLE, COMMIT_VERSIONS_TABLE, "c", "l"]
+                    .iter()
+                    .any(|t| scanned.split_whitespace().next() == Some(t)),
+                "a scan in {lines:#?}"
+            );
+        }
+    };
+    let record = plan(&conn, &commits::commit_record(&Sqlite), 1);
+    no_scan(&record);
+    assert!(
+        record
+            .iter()
+            .any(|l| l.contains("sqlite_autoindex_verso_commits")),
+        "{record:#?}"
+    );
+    let versions = plan(&conn, &commits::commit_versions(&Sqlite), 1);
+    no_scan(&versions);
+    assert!(
+        versions
+            .iter()
+            .any(|l| l.contains("verso_commit_versions_commit_idx")),
+        "{versions:#?}"
+    );
+    let lineage = plan(&conn, &commits::lineage_commits(&Sqlite), 1);
+    no_scan(&lineage);
+    assert!(
+        lineage
+            .iter()
+            .any(|l| l.contains("verso_commit_versions_lineage_idx")),
+        "{lineage:#?}"
+    );
+}
+
 /// A temporary database file, removed on drop.
 mod tempfile_path {
     use std::path::{Path, PathBuf};

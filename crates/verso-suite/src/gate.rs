@@ -188,4 +188,16 @@ impl Driver for SharedGate {
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
         driver(self).lineages(ty).await
     }
+
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<verso::CommitRow>> {
+        driver(self).commit_record(commit_id).await
+    }
+
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<verso::CommitVersion>> {
+        driver(self).commit_versions(commit_id).await
+    }
+
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<verso::VersionCommit>> {
+        driver(self).lineage_commits(lineage_id).await
+    }
 }

@@ -138,6 +138,21 @@ macro_rules! suite {
             unsigned_integers_round_trip_at_their_bounds,
             a_u64_above_i64_max_is_refused_naming_type_id_and_field,
             a_stored_integer_out_of_range_of_its_field_is_a_decode_error_naming_the_column,
+            a_commit_records_its_author_message_and_key_values,
+            a_commit_without_change_stores_no_commit_row,
+            the_versions_a_commit_wrote_are_found_by_its_id,
+            the_commits_of_a_lineage_come_oldest_first_with_their_metadata,
+            commit_metadata_holding_a_nul_character_is_refused_and_nothing_is_stored,
+            several_roots_commit_together_under_one_commit_id,
+            a_set_of_roots_failing_at_any_statement_stores_nothing,
+            a_set_of_roots_on_the_head_refuses_to_branch_as_a_whole,
+            a_set_of_roots_interrupted_after_landing_is_taken_as_committed,
+            a_transaction_reads_decides_and_writes_a_counter,
+            a_transaction_commit_costs_the_statements_of_a_plain_commit,
+            racing_transactions_on_one_lineage_never_branch,
+            a_dropped_transaction_stores_nothing_and_its_roots_commit_afterwards,
+            a_transaction_failing_at_any_statement_stores_nothing,
+            a_transaction_reads_one_snapshot_while_others_commit,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

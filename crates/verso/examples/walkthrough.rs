@@ -6,7 +6,7 @@
 //! cargo run --example walkthrough --features postgres -- postgres://postgres@127.0.0.1:5432/test
 //! ```
 
-use verso::{Entity, Meta, Ref, Store};
+use verso::{CommitInfo, Entity, Meta, Ref, Store};
 
 /// One message of a conversation.
 #[derive(Clone, Debug, Entity)]
@@ -79,8 +79,9 @@ async fn main() -> verso::Result<()> {
     // 4. Edit a message and commit: the message and its thread are forked.
     let mut edited = loaded;
     edited.history[1].content = "Updated response".into();
-    let report = store.commit(&mut edited).await?;
-    println!("\n3. Edited the reply and committed:");
+    let info = CommitInfo::new().author("ana").message("Reword the reply");
+    let report = store.commit_with(&mut edited, info).await?;
+    println!("\n3. Edited the reply and committed (by ana):");
     for fork in &report.forked {
         println!("   {:<12} {} -> {}", fork.type_name, fork.from, fork.to);
     }

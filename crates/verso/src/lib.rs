@@ -46,6 +46,8 @@
 
 #![warn(missing_docs)]
 
+mod commit_set;
+mod commits;
 mod history;
 mod lineage;
 mod open;
@@ -55,12 +57,15 @@ mod references;
 mod store;
 mod trace;
 mod traced;
+mod transaction;
 mod upgrade;
 
+pub use commit_set::CommitSet;
 pub use lineage::Versions;
 pub use query::{Page, Query};
 pub use store::Store;
 pub use trace::Edited;
+pub use transaction::Transaction;
 pub use verso_core::*;
 pub use verso_derive::{Entity, Field};
 

@@ -18,8 +18,12 @@ impl Store {
     /// accepted is a target committed concurrently by another store
     /// *after* this check (the commit is then refused, though it would
     /// have been valid a moment later).
-    pub(crate) async fn check_references(&self, plan: &CommitPlan, root: &dyn Node) -> Result<()> {
-        for check in plan.reference_checks(root) {
+    pub(crate) async fn check_references(
+        &self,
+        plan: &CommitPlan,
+        roots: &[&dyn Node],
+    ) -> Result<()> {
+        for check in plan.reference_checks(roots) {
             self.ensure(check.target).await?;
             let column = match check.kind {
                 RefKind::Version => "ecs_id",

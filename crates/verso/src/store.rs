@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 use verso_core::{
-    apply_commit, mark_unsettled, plan_commit_with, reachable_types, settle, CommitPlan,
-    CommitReport, DbErrorKind, Driver, EntityType, Error, Node, PlannedCommit, Result, Stats,
-    VersionQuery,
+    apply_commit_roots, mark_unsettled_roots, plan_commit_roots, reachable_types, settle,
+    CommitInfo, CommitPlan, CommitReport, DbErrorKind, Driver, EntityType, Error, Node,
+    PlannedCommit, Result, Stats, VersionQuery,
 };
 
 /// A Verso store on one backend. Cheap to clone: clones share the driver
@@ -47,6 +47,35 @@ impl Store {
             driver: Arc::new(crate::traced::Traced::new(driver)),
             ensured: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// This store seen through `driver`, a transaction's view of it (see
+    /// [`Store::begin`]): it starts out knowing the tables this store
+    /// knows, and what it learns stays its own until
+    /// [`adopt_tables`](Self::adopt_tables).
+    pub(crate) fn view_on(&self, driver: Box<dyn Driver>) -> Store {
+        let known = self
+            .ensured
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Store {
+            driver: Arc::from(driver),
+            ensured: Arc::new(Mutex::new(known)),
+        }
+    }
+
+    /// Learns the tables `view` ensured (its transaction committed them).
+    pub(crate) fn adopt_tables(&self, view: &Store) {
+        let learned = view
+            .ensured
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        self.ensured
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(learned);
     }
 
     /// The backend behind this store (for its statement counters, see
@@ -127,7 +156,24 @@ impl Store {
     /// made), one that did not is made again under the same ids. Either
     /// way the history gets each change once, with no branch.
     pub async fn commit<N: Node>(&self, root: &mut N) -> Result<CommitReport> {
-        self.store(root, false, false).await
+        self.store(&mut [root], false, false, &CommitInfo::default())
+            .await
+    }
+
+    /// Like [`commit`](Self::commit), with metadata: the commit's row
+    /// (id, time, and `info`'s author, message and key/values) is stored
+    /// in the same transaction as its versions, each linked to it; the id
+    /// is [`CommitReport::commit_id`]. A commit with no change stores
+    /// nothing, not even its row. Text holding a NUL character is an
+    /// [`Error::InvalidInput`] naming the commit, and nothing is stored.
+    ///
+    /// Several roots committed together under one id: [`commit_set`](Self::commit_set).
+    pub async fn commit_with<N: Node>(
+        &self,
+        root: &mut N,
+        info: CommitInfo,
+    ) -> Result<CommitReport> {
+        self.store(&mut [root], false, false, &info).await
     }
 
     /// Like [`commit`](Self::commit), but refuses to branch: if another
@@ -136,31 +182,44 @@ impl Store {
     /// [`Error::Conflict`] naming the type and that version, and stores
     /// nothing. The check runs inside the commit's transaction.
     pub async fn commit_on_head<N: Node>(&self, root: &mut N) -> Result<CommitReport> {
-        self.store(root, false, true).await
+        self.store(&mut [root], false, true, &CommitInfo::default())
+            .await
     }
 
     /// Like [`commit`](Self::commit), but `root` gets a new version even if
     /// nothing changed.
     pub async fn fork<N: Node>(&self, root: &mut N) -> Result<CommitReport> {
-        self.store(root, true, false).await
+        self.store(&mut [root], true, false, &CommitInfo::default())
+            .await
     }
 
-    async fn store<N: Node>(
+    /// Stores the trees under `roots` in one commit (one plan, one
+    /// transaction, one commit row): the body of every commit method.
+    pub(crate) async fn store(
         &self,
-        root: &mut N,
+        roots: &mut [&mut dyn Node],
         force: bool,
         refuse_branches: bool,
+        info: &CommitInfo,
     ) -> Result<CommitReport> {
-        self.ensure(root.node_type()).await?;
+        let root_types: Vec<&'static EntityType> = roots.iter().map(|r| r.node_type()).collect();
+        for ty in &root_types {
+            self.ensure(ty).await?;
+        }
         let mut replayed_once = false;
         loop {
-            let planned = self.plan_settled(root, force, refuse_branches).await?;
+            let planned = self
+                .plan_settled(roots, force, refuse_branches, info)
+                .await?;
             if planned.plan.is_empty() {
                 return Ok(planned.report);
             }
-            self.check_references(&planned.plan, &*root).await?;
-            let in_flight = InFlight::new(root, planned);
-            let error = match self.write(root_type(&in_flight), in_flight.plan()).await {
+            {
+                let views: Vec<&dyn Node> = roots.iter().map(|r| &**r).collect();
+                self.check_references(&planned.plan, &views).await?;
+            }
+            let in_flight = InFlight::new(roots, planned);
+            let error = match self.write(&root_types, in_flight.plan()).await {
                 Ok(row_ids) => return Ok(in_flight.apply(&row_ids)),
                 Err(error) if outcome_unknown(&error) => return Err(error),
                 Err(error) => error,
@@ -177,16 +236,21 @@ impl Store {
         }
     }
 
-    /// Plans the commit of `root`, first settling what interrupted commits
-    /// left unsettled in it (see [`commit`](Self::commit)): one lookup per
-    /// type of the versions they planned, then a second plan.
-    async fn plan_settled<N: Node>(
+    /// Plans the commit of `roots`, first settling what interrupted
+    /// commits left unsettled in them (see [`commit`](Self::commit)): one
+    /// lookup per type of the versions they planned, then a second plan.
+    async fn plan_settled(
         &self,
-        root: &mut N,
+        roots: &mut [&mut dyn Node],
         force: bool,
         refuse_branches: bool,
+        info: &CommitInfo,
     ) -> Result<PlannedCommit> {
-        let planned = plan_commit_with(root, force, refuse_branches)?;
+        let plan = |roots: &[&mut dyn Node]| {
+            let views: Vec<&dyn Node> = roots.iter().map(|r| &**r).collect();
+            plan_commit_roots(&views, force, refuse_branches, info)
+        };
+        let planned = plan(roots)?;
         let unsettled = planned.unsettled();
         if unsettled.is_empty() {
             return Ok(planned);
@@ -200,8 +264,10 @@ impl Store {
         // part: the rest of it is there now.
         let rest = planned.unsettled_of_landed_commits(&landed);
         self.find_versions(rest, &mut landed).await?;
-        settle(root, &landed);
-        plan_commit_with(root, force, refuse_branches)
+        for root in roots.iter_mut() {
+            settle(&mut **root, &landed);
+        }
+        plan(roots)
     }
 
     /// Adds the row id of each of these versions that is stored to `found`.
@@ -225,7 +291,7 @@ impl Store {
     /// again and retries once.
     async fn write(
         &self,
-        root_type: &'static EntityType,
+        root_types: &[&'static EntityType],
         plan: &CommitPlan,
     ) -> Result<HashMap<Uuid, i64>> {
         let stored = self.driver.commit(plan).await;
@@ -233,7 +299,9 @@ impl Store {
             return stored;
         }
         self.forget_tables();
-        self.ensure(root_type).await?;
+        for ty in root_types {
+            self.ensure(ty).await?;
+        }
         self.driver.commit(plan).await
     }
 
@@ -267,16 +335,16 @@ impl Store {
 
 /// A commit sent to the driver and not yet answered. Dropped before it is
 /// applied or abandoned (the commit's future was dropped), it notes in the
-/// tree the versions the commit planned, since they may have landed.
-struct InFlight<'a, N: Node> {
-    root: &'a mut N,
+/// trees the versions the commit planned, since they may have landed.
+struct InFlight<'a, 'n> {
+    roots: &'a mut [&'n mut dyn Node],
     planned: Option<PlannedCommit>,
 }
 
-impl<'a, N: Node> InFlight<'a, N> {
-    fn new(root: &'a mut N, planned: PlannedCommit) -> Self {
+impl<'a, 'n> InFlight<'a, 'n> {
+    fn new(roots: &'a mut [&'n mut dyn Node], planned: PlannedCommit) -> Self {
         InFlight {
-            root,
+            roots,
             planned: Some(planned),
         }
     }
@@ -298,7 +366,7 @@ impl<'a, N: Node> InFlight<'a, N> {
             .take()
             .expect("a commit in flight holds its plan");
         let report = planned.report.clone();
-        apply_commit(&mut *self.root, planned, row_ids);
+        apply_commit_roots(self.roots, planned, row_ids);
         report
     }
 
@@ -310,16 +378,12 @@ impl<'a, N: Node> InFlight<'a, N> {
     }
 }
 
-impl<N: Node> Drop for InFlight<'_, N> {
+impl Drop for InFlight<'_, '_> {
     fn drop(&mut self) {
         if let Some(planned) = self.planned.take() {
-            mark_unsettled(&mut *self.root, &planned);
+            mark_unsettled_roots(self.roots, &planned);
         }
     }
-}
-
-fn root_type<N: Node>(in_flight: &InFlight<'_, N>) -> &'static EntityType {
-    in_flight.root.node_type()
 }
 
 /// Whether a failed commit may have landed all the same: its connection

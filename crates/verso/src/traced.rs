@@ -15,9 +15,10 @@ use tracing::field::Empty;
 use tracing::{Instrument as _, Span};
 use uuid::Uuid;
 use verso_core::{
-    CatalogEntry, CommitPlan, Driver, EntityQuery, EntityType, GainedChild, IdPrefix, Instrument,
-    LineageSummary, LoadRequest, LoadedRows, Lookup, PrefixMatch, Result, RowMeta, TypeCounts,
-    UpgradeReport, VersionFilter, VersionQuery,
+    CatalogEntry, CommitPlan, CommitRow, CommitVersion, Driver, EntityQuery, EntityType,
+    GainedChild, IdPrefix, Instrument, LineageSummary, LoadRequest, LoadedRows, Lookup,
+    PrefixMatch, Result, RowMeta, TypeCounts, UpgradeReport, VersionCommit, VersionFilter,
+    VersionQuery,
 };
 
 /// A driver whose calls each run in a span (see the module docs).
@@ -110,6 +111,14 @@ impl Driver for Traced {
         );
         self.traced(span, self.inner.commit(plan), |_| plan.row_count())
             .await
+    }
+
+    /// The transaction's driver is traced too: its calls run in spans of
+    /// their own.
+    async fn begin(&self) -> Result<Box<dyn Driver>> {
+        let span = span!(self, "begin");
+        let inner = self.traced(span, self.inner.begin(), |_| 0).await?;
+        Ok(Box::new(Traced { inner }))
     }
 
     async fn wait_for_abandoned_commits(&self) -> Result<()> {
@@ -287,5 +296,36 @@ impl Driver for Traced {
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
         let span = span!(self, "lineages", entity_type = ty.name);
         self.traced(span, self.inner.lineages(ty), Vec::len).await
+    }
+
+    async fn commit_record(&self, commit_id: Uuid) -> Result<Option<CommitRow>> {
+        let span = span!(
+            self,
+            "commit_record",
+            commit_id = tracing::field::display(commit_id),
+        );
+        let call = self.inner.commit_record(commit_id);
+        self.traced(span, call, |found| usize::from(found.is_some()))
+            .await
+    }
+
+    async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<CommitVersion>> {
+        let span = span!(
+            self,
+            "commit_versions",
+            commit_id = tracing::field::display(commit_id),
+        );
+        self.traced(span, self.inner.commit_versions(commit_id), Vec::len)
+            .await
+    }
+
+    async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<VersionCommit>> {
+        let span = span!(
+            self,
+            "lineage_commits",
+            lineage_id = tracing::field::display(lineage_id),
+        );
+        self.traced(span, self.inner.lineage_commits(lineage_id), Vec::len)
+            .await
     }
 }

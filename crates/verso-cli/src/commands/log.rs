@@ -1,5 +1,5 @@
-//! `verso log ID`: the versions of a lineage, newest first, with what
-//! each one changed.
+//! `verso log ID`: the versions of a lineage, newest first, with the
+//! commit that wrote each (id, author, message) and what each one changed.
 
 use crate::cli::Limit;
 use crate::database::Database;
@@ -61,10 +61,22 @@ pub async fn run(
         out.push_str(&style.yellow(&format!("version {}", version.ecs_id)));
         out.push_str(&head);
         out.push('\n');
+        let commit = history.commit(i);
+        if let Some(commit) = commit {
+            out.push_str(&format!("commit  {}\n", commit.id));
+            if let Some(author) = &commit.info.author {
+                out.push_str(&format!("author  {author}\n"));
+            }
+        }
         if let Some(parent) = version.parent_id {
             out.push_str(&format!("parent  {parent}\n"));
         }
         out.push_str(&format!("date    {}\n\n", time(version.created_at)));
+        if let Some(message) = commit.and_then(|c| c.info.message.as_deref()) {
+            for line in message.lines() {
+                out.push_str(&format!("    {}\n", style.bold(line)));
+            }
+        }
         out.push_str(&format!("    {}\n", history.summary(i)));
     }
     Ok(out)

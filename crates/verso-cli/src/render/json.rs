@@ -3,7 +3,9 @@
 use super::time;
 use crate::references::References;
 use serde_json::{json, Map, Value as Json};
-use verso::{ChildrenDiff, Diff, PlacedChild, RowMeta, Value, VersionTree};
+use verso::{
+    ChildrenDiff, CommitRecord, CommitVersion, Diff, PlacedChild, RowMeta, Value, VersionTree,
+};
 
 /// A column value: JSON's own types where they fit; UUIDs and times as
 /// strings; JSON columns as they are.
@@ -20,6 +22,27 @@ pub fn value(value: &Value) -> Json {
         Value::Timestamp(t) => json!(time(*t)),
         Value::Json(j) => j.clone(),
     }
+}
+
+/// A commit: `id`, `created_at`, `author`, `message` (each `null` when not
+/// given) and the key/values as `meta`.
+pub fn commit(commit: &CommitRecord) -> Json {
+    json!({
+        "id": commit.id.to_string(),
+        "created_at": time(commit.created_at),
+        "author": commit.info.author,
+        "message": commit.info.message,
+        "meta": commit.info.meta,
+    })
+}
+
+/// A version a commit wrote: `type`, `version`, `lineage`.
+pub fn commit_version(version: &CommitVersion) -> Json {
+    json!({
+        "type": version.type_name,
+        "version": version.ecs_id.to_string(),
+        "lineage": version.lineage_id.to_string(),
+    })
 }
 
 /// `version`, `lineage`, `parent`, `created_at` of a version.

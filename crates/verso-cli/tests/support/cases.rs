@@ -99,27 +99,40 @@ pub fn log_shows_the_lineage_newest_first_with_what_changed(history: &History) {
         "ChatThread lineage {lineage} (4 versions, 2 heads)\n\
          \n\
          version {b} (head)\n\
+         commit  {cb}\n\
          parent  {v2}\n\
          date    {tb}\n\
          \n\
          \x20   name changed\n\
          \n\
          version {v3} (head)\n\
+         commit  {c3}\n\
+         author  ana\n\
          parent  {v2}\n\
          date    {t3}\n\
          \n\
          \x20   name changed; history: 1 added\n\
          \n\
          version {v2}\n\
+         commit  {c2}\n\
+         author  bo\n\
          parent  {v1}\n\
          date    {t2}\n\
          \n\
+         \x20   Polish the reply\n\
          \x20   history: 1 changed\n\
          \n\
          version {v1}\n\
+         commit  {c1}\n\
+         author  ana\n\
          date    {t1}\n\
          \n\
+         \x20   Open the ticket\n\
          \x20   first version\n",
+        c1 = history.commits[0],
+        c2 = history.commits[1],
+        c3 = history.commits[2],
+        cb = history.commits[3],
         lineage = history.lineage,
         b = v(3),
         v3 = v(2),
@@ -150,6 +163,17 @@ pub fn log_shows_the_lineage_newest_first_with_what_changed(history: &History) {
         .collect();
     assert_eq!(heads, [true, true, false, false]);
     assert_eq!(versions[1]["summary"], "name changed; history: 1 added");
+    assert_eq!(
+        versions[3]["commit"],
+        json!({
+            "id": history.commits[0].to_string(),
+            "created_at": t(0),
+            "author": "ana",
+            "message": "Open the ticket",
+            "meta": {"ticket": "42"},
+        })
+    );
+    assert_eq!(versions[0]["commit"]["author"], json!(null));
     assert_eq!(versions[1]["parent"], v(1));
     let added = &versions[1]["diff"]["children"][0]["added"][0];
     assert_eq!(added["position"], 2);
@@ -159,6 +183,57 @@ pub fn log_shows_the_lineage_newest_first_with_what_changed(history: &History) {
         json!(null),
         "the first version has no parent"
     );
+}
+
+pub fn show_lists_what_a_commit_wrote_with_its_author_and_message(history: &History) {
+    let [_, second_reply] = history.reply;
+    let commit = history.commits[1].to_string();
+    let text = history.verso(&["show", &commit]).text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[..6],
+        [
+            format!("commit {commit}"),
+            "author  bo".to_string(),
+            format!("date    {}", history.time(1)),
+            String::new(),
+            "    Polish the reply".to_string(),
+            String::new(),
+        ],
+        "{text}"
+    );
+    assert_eq!(lines[6], "wrote 2 versions");
+    assert!(
+        lines[7].starts_with(&format!("  ChatMessage  {second_reply}  lineage ")),
+        "{text}"
+    );
+    assert_eq!(
+        lines[8],
+        format!(
+            "  ChatThread   {}  lineage {}",
+            history.version(1),
+            history.lineage
+        )
+    );
+
+    let json = history.verso(&["show", &commit, "--json"]).json();
+    assert_eq!(json["id"], commit);
+    assert_eq!(json["author"], "bo");
+    assert_eq!(json["message"], "Polish the reply");
+    let wrote: Vec<(&str, &str)> = json["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["type"].as_str().unwrap(), v["version"].as_str().unwrap()))
+        .collect();
+    let (reply, thread) = (second_reply.to_string(), history.version(1));
+    assert_eq!(wrote, [("ChatMessage", &*reply), ("ChatThread", &*thread)]);
+
+    // The first commit's key/values.
+    let first = history
+        .verso(&["show", &history.commits[0].to_string()])
+        .text();
+    assert!(first.contains("\nmeta    ticket: 42\n"), "{first}");
 }
 
 pub fn show_draws_a_version_with_its_fields_and_children(history: &History) {
@@ -514,16 +589,21 @@ pub fn limit_keeps_the_first_entries_of_log_lineages_and_tree(history: &History)
         "ChatThread lineage {lineage} (4 versions, 2 heads)\n\
          \n\
          version {b} (head)\n\
+         commit  {cb}\n\
          parent  {v2}\n\
          date    {tb}\n\
          \n\
          \x20   name changed\n\
          \n\
          version {v3} (head)\n\
+         commit  {c3}\n\
+         author  ana\n\
          parent  {v2}\n\
          date    {t3}\n\
          \n\
          \x20   name changed; history: 1 added\n",
+        cb = history.commits[3],
+        c3 = history.commits[2],
         b = v(3),
         v3 = v(2),
         v2 = v(1),

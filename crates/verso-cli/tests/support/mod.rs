@@ -8,7 +8,7 @@ pub mod cases;
 use assert_cmd::assert::Assert;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use verso::{RowMeta, Store, Uuid};
+use verso::{CommitInfo, RowMeta, Store, Uuid};
 use verso_suite::model::{ChatMessage, ChatThread, MessageRole};
 use verso_suite::{Backend, Harness};
 
@@ -86,10 +86,13 @@ pub fn render_dot(source: &str) -> String {
 
 /// A thread's history, branched:
 ///
-/// 1. "Support" with a greeting and a reply answering it;
-/// 2. the reply edited;
-/// 3. renamed "Support (escalated)" and a "Thanks" message appended;
-/// 4. from version 2 again: renamed "Support (draft)" (a second head).
+/// 1. "Support" with a greeting and a reply answering it (by ana: "Open
+///    the ticket", key `ticket: 42`);
+/// 2. the reply edited (by bo: "Polish the reply");
+/// 3. renamed "Support (escalated)" and a "Thanks" message appended (by
+///    ana, no message);
+/// 4. from version 2 again: renamed "Support (draft)" (a second head; a
+///    plain commit, no author or message).
 pub struct History {
     harness: Harness,
     /// The URL `verso --db` takes.
@@ -102,6 +105,8 @@ pub struct History {
     pub reply: [Uuid; 2],
     /// The message appended in version 3.
     pub thanks: Uuid,
+    /// The commit of each version of the thread, oldest first.
+    pub commits: Vec<Uuid>,
 }
 
 impl History {
@@ -116,11 +121,17 @@ impl History {
         let hello = ChatMessage::new(MessageRole::User, "Hello");
         let reply = ChatMessage::reply_to(&hello, MessageRole::Assistant, "Hi there");
         let mut thread = ChatThread::new("Support", vec![hello, reply]);
-        store.commit(&mut thread).await.unwrap();
+        let mut commits = Vec::new();
+        let ana = || CommitInfo::new().author("ana");
+        let info = ana().message("Open the ticket").meta("ticket", "42");
+        let report = store.commit_with(&mut thread, info).await.unwrap();
+        commits.extend(report.commit_id);
         let first_reply = thread.history[1].meta.ecs_id();
 
         thread.history[1].content = "Hi there! How can I help?".into();
-        store.commit(&mut thread).await.unwrap();
+        let info = CommitInfo::new().author("bo").message("Polish the reply");
+        let report = store.commit_with(&mut thread, info).await.unwrap();
+        commits.extend(report.commit_id);
         let second_reply = thread.history[1].meta.ecs_id();
         let mut draft = thread.clone();
 
@@ -128,10 +139,12 @@ impl History {
         thread
             .history
             .push(ChatMessage::new(MessageRole::User, "Thanks"));
-        store.commit(&mut thread).await.unwrap();
+        let report = store.commit_with(&mut thread, ana()).await.unwrap();
+        commits.extend(report.commit_id);
 
         draft.name = "Support (draft)".into();
-        store.commit(&mut draft).await.unwrap();
+        let report = store.commit(&mut draft).await.unwrap();
+        commits.extend(report.commit_id);
 
         let lineage = thread.meta.lineage_id();
         let versions = store.versions::<ChatThread>(lineage).await.unwrap();
@@ -142,6 +155,7 @@ impl History {
             versions,
             reply: [first_reply, second_reply],
             thanks: thread.history[2].meta.ecs_id(),
+            commits,
             harness,
         })
     }
@@ -183,6 +197,7 @@ macro_rules! cli_cases {
             lineages_lists_versions_and_head_times,
             log_shows_the_lineage_newest_first_with_what_changed,
             show_draws_a_version_with_its_fields_and_children,
+            show_lists_what_a_commit_wrote_with_its_author_and_message,
             diff_reports_fields_and_children,
             tree_draws_the_branches,
             tree_exports_dot_that_graphviz_renders_and_mermaid,

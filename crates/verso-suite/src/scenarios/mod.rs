@@ -2,6 +2,7 @@
 //! only, so it holds on every backend.
 
 mod cancellation;
+mod commits;
 mod core;
 mod edge_cases;
 mod history;
@@ -11,10 +12,12 @@ mod queries;
 mod reference_lists;
 mod relationships;
 mod schema;
+mod transactions;
 mod type_identity;
 mod unsigned;
 
 pub use self::cancellation::*;
+pub use self::commits::*;
 pub use self::core::*;
 pub use self::edge_cases::*;
 pub use self::history::*;
@@ -24,6 +27,7 @@ pub use self::queries::*;
 pub use self::reference_lists::*;
 pub use self::relationships::*;
 pub use self::schema::*;
+pub use self::transactions::*;
 pub use self::type_identity::*;
 pub use self::unsigned::*;
 
