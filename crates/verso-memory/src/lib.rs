@@ -80,13 +80,20 @@ impl MemoryDriver {
         Self::default()
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    /// The stored state; in a transaction's view, refused once its commit
+    /// ended it.
+    fn state(&self) -> Result<std::sync::MutexGuard<'_, State>> {
+        if let Some(held) = &self.transaction {
+            if held.lock().unwrap_or_else(|p| p.into_inner()).is_none() {
+                return Err(Error::transaction_ended());
+            }
+        }
+        Ok(self.state.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Runs the steps of a load under one lock, one counted step each.
     fn run_load(&self, mut run: LoadRun<'_>) -> Result<LoadedRows> {
-        let state = self.state();
+        let state = self.state()?;
         while let Some(step) = run.next_step()? {
             self.instrument.query();
             match step {
@@ -108,8 +115,7 @@ impl MemoryDriver {
 
     /// Stores `plan` (not empty) whole, or nothing of it: everything an
     /// SQL backend would reject is checked before anything changes.
-    fn store_plan(&self, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>> {
-        let mut state = self.state();
+    fn store_plan(&self, state: &mut State, plan: &CommitPlan) -> Result<HashMap<Uuid, i64>> {
         // Check everything an SQL backend would reject before changing
         // anything, so a failure leaves no trace.
         let mut statement = 1;
@@ -489,7 +495,7 @@ impl Driver for MemoryDriver {
     }
 
     async fn ensure_tables(&self, types: &[&'static EntityType]) -> Result<()> {
-        let mut state = self.state();
+        let mut state = self.state()?;
         let mut additions = Vec::new();
         for ty in types {
             if let Some(existing) = state.tables.get(ty.table) {
@@ -535,20 +541,16 @@ impl Driver for MemoryDriver {
                 return Ok(HashMap::new());
             }
             let _gate = self.gate.lock().await;
-            return self.store_plan(plan);
+            return self.store_plan(&mut *self.state()?, plan);
+        };
+        let stored = if plan.is_empty() {
+            self.state().map(|_| HashMap::new())
+        } else {
+            self.state()
+                .and_then(|mut state| self.store_plan(&mut state, plan))
         };
         // A transaction's commit ends it: the gate opens, stored or not.
-        let gate = held
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .ok_or_else(Error::transaction_ended)?;
-        let stored = if plan.is_empty() {
-            Ok(HashMap::new())
-        } else {
-            self.store_plan(plan)
-        };
-        drop(gate);
+        drop(held.lock().unwrap_or_else(|p| p.into_inner()).take());
         stored
     }
 
@@ -570,12 +572,12 @@ impl Driver for MemoryDriver {
 
     async fn commit_record(&self, commit_id: Uuid) -> Result<Option<CommitRow>> {
         self.instrument.query();
-        Ok(self.state().commits.get(&commit_id).cloned())
+        Ok(self.state()?.commits.get(&commit_id).cloned())
     }
 
     async fn commit_versions(&self, commit_id: Uuid) -> Result<Vec<CommitVersion>> {
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         Ok(state
             .versions_by_commit
             .get(&commit_id)
@@ -585,7 +587,7 @@ impl Driver for MemoryDriver {
 
     async fn lineage_commits(&self, lineage_id: Uuid) -> Result<Vec<VersionCommit>> {
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         let mut versions: Vec<VersionCommit> = state
             .commits_by_lineage
             .get(&lineage_id)
@@ -614,7 +616,7 @@ impl Driver for MemoryDriver {
 
     async fn count(&self, ty: &'static EntityType, query: &EntityQuery) -> Result<u64> {
         self.instrument.query();
-        Ok(self.state().query(ty, &query.for_count())?.len() as u64)
+        Ok(self.state()?.query(ty, &query.for_count())?.len() as u64)
     }
 
     async fn select_versions(
@@ -623,7 +625,7 @@ impl Driver for MemoryDriver {
         query: &VersionQuery,
     ) -> Result<Vec<RowMeta>> {
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         let table = state.table(ty)?;
         let wanted: HashSet<Uuid> = match &query.filter {
             VersionFilter::In { ids, .. } => ids.iter().copied().collect(),
@@ -679,7 +681,7 @@ impl Driver for MemoryDriver {
 
     async fn lookup(&self, ty: &'static EntityType, lookup: &Lookup) -> Result<Vec<RowMeta>> {
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         let table = state.table(ty)?;
         let by_time = |a: &&StoredRow, b: &&StoredRow| {
             (a.meta.created_at, a.meta.id).cmp(&(b.meta.created_at, b.meta.id))
@@ -769,7 +771,7 @@ impl Driver for MemoryDriver {
         field: &'static str,
     ) -> Result<Vec<GainedChild>> {
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         let table = state.table(ty)?;
         let mut versions: Vec<&StoredRow> = table
             .by_lineage
@@ -799,7 +801,7 @@ impl Driver for MemoryDriver {
 
     async fn find_type(&self, ecs_id: Uuid) -> Result<Option<String>> {
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         Ok(state
             .tables
             .values()
@@ -809,7 +811,7 @@ impl Driver for MemoryDriver {
 
     async fn find_lineage_type(&self, lineage_id: Uuid) -> Result<Option<String>> {
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         Ok(state
             .tables
             .values()
@@ -820,7 +822,7 @@ impl Driver for MemoryDriver {
     /// The types of the tables made so far; `None` before the first.
     async fn catalog(&self) -> Result<Option<Vec<CatalogEntry>>> {
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         if state.tables.is_empty() {
             return Ok(None);
         }
@@ -842,7 +844,7 @@ impl Driver for MemoryDriver {
             return Ok(Vec::new());
         }
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         types
             .iter()
             .map(|ty| {
@@ -857,7 +859,7 @@ impl Driver for MemoryDriver {
 
     async fn lineages(&self, ty: &'static EntityType) -> Result<Vec<LineageSummary>> {
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         let table = state.table(ty)?;
         let mut summaries: Vec<LineageSummary> = table
             .by_lineage
@@ -896,7 +898,7 @@ impl Driver for MemoryDriver {
     ) -> Result<Vec<verso_core::PrefixMatch>> {
         use verso_core::{IdKind, PrefixMatch};
         self.instrument.query();
-        let state = self.state();
+        let state = self.state()?;
         let mut found = Vec::new();
         for &entity_type in types {
             let Some(table) = state.tables.get(entity_type.table) else {
@@ -918,5 +920,34 @@ impl Driver for MemoryDriver {
             }
         }
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod transaction_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_transaction_ends_with_its_commit_and_opens_the_gate() {
+        let driver = MemoryDriver::new();
+        let tx = driver.begin().await.unwrap();
+        assert!(driver.gate.try_lock().is_err(), "commits wait for it");
+        let plan = CommitPlan::default();
+        assert!(tx.commit(&plan).await.unwrap().is_empty());
+        let again = tx.commit(&plan).await.unwrap_err();
+        assert!(
+            again.to_string().contains("transaction has ended"),
+            "{again}"
+        );
+        assert!(tx.catalog().await.is_err(), "reads are refused too");
+        assert!(driver.gate.try_lock().is_ok(), "the gate is open again");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_transaction_opens_the_gate() {
+        let driver = MemoryDriver::new();
+        let tx = driver.begin().await.unwrap();
+        drop(tx);
+        assert!(driver.gate.try_lock().is_ok());
     }
 }

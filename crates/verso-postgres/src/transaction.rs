@@ -10,6 +10,10 @@
 //! rolls back. Dropped without its commit, the transaction rolls back
 //! (sqlx's `Transaction` sends the `ROLLBACK` before the connection goes
 //! back to the pool).
+//!
+//! Tables it creates are created in a savepoint of it, holding the
+//! schema's advisory lock (see `ensure`) until it ends: another store
+//! creating tables in the same schema meanwhile waits for it.
 
 use crate::error::db_error;
 use crate::{census, commit, commits, ensure, load};

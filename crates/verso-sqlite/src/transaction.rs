@@ -95,3 +95,59 @@ fn rollback(conn: &mut Connection) {
         let _ = conn.execute_batch("ROLLBACK");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::SqliteDriver;
+    use verso_core::{CommitPlan, Driver};
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_transaction_holds_the_writer_while_reads_of_a_file_go_on() {
+        let dir = std::env::temp_dir().join(format!("verso-tx-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let driver = SqliteDriver::open(dir.join("db.sqlite")).unwrap();
+        let runtime = runtime();
+        let tx = runtime.block_on(driver.begin()).unwrap();
+        assert!(
+            driver.connection.try_lock().is_err(),
+            "commits wait: the writing connection is the transaction's"
+        );
+        let outside = runtime.block_on(driver.catalog());
+        assert!(outside.unwrap().is_none(), "a reader answers beside it");
+        assert!(runtime.block_on(tx.catalog()).unwrap().is_none());
+        drop(tx);
+        // Taking the writer waits for the transaction's thread to let it go.
+        runtime
+            .block_on(driver.wait_for_abandoned_commits())
+            .unwrap();
+        assert!(driver.connection.try_lock().is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_transaction_ends_with_its_commit_and_refuses_what_follows() {
+        let driver = SqliteDriver::open_in_memory().unwrap();
+        let runtime = runtime();
+        let tx = runtime.block_on(driver.begin()).unwrap();
+        let plan = CommitPlan::default();
+        assert!(runtime.block_on(tx.commit(&plan)).unwrap().is_empty());
+        let again = runtime.block_on(tx.commit(&plan)).unwrap_err();
+        assert!(
+            again.to_string().contains("transaction has ended"),
+            "{again}"
+        );
+        assert!(
+            runtime.block_on(tx.catalog()).is_err(),
+            "reads are refused too"
+        );
+        // The writer is free again: a second transaction begins.
+        let next = runtime.block_on(driver.begin()).unwrap();
+        assert!(runtime.block_on(next.catalog()).unwrap().is_none());
+    }
+}

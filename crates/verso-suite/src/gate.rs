@@ -55,7 +55,7 @@ impl GatedDriver {
     pub fn store(inner: &Store) -> (Store, Gate) {
         let driver = Arc::new(GatedDriver::new(inner));
         let gate = Gate(driver.clone());
-        (Store::with_driver(SharedGate(driver)), gate)
+        (Store::with_driver(SharedGate(driver, None)), gate)
     }
 
     fn take_hold(&self) -> Hold {
@@ -79,10 +79,15 @@ impl Gate {
     }
 }
 
-struct SharedGate(Arc<GatedDriver>);
+/// The gate as a driver: of the inner store, or of a transaction begun on
+/// it (whose commit the gate holds as it holds the store's).
+struct SharedGate(Arc<GatedDriver>, Option<Box<dyn Driver>>);
 
 fn driver(gate: &SharedGate) -> &dyn Driver {
-    gate.0.inner.driver()
+    match &gate.1 {
+        Some(transaction) => transaction.as_ref(),
+        None => gate.0.inner.driver(),
+    }
 }
 
 #[async_trait::async_trait]
@@ -137,6 +142,11 @@ impl Driver for SharedGate {
 
     async fn wait_for_abandoned_commits(&self) -> Result<()> {
         driver(self).wait_for_abandoned_commits().await
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Driver>> {
+        let transaction = driver(self).begin().await?;
+        Ok(Box::new(SharedGate(Arc::clone(&self.0), Some(transaction))))
     }
 
     async fn load(&self, request: &LoadRequest) -> Result<LoadedRows> {

@@ -153,6 +153,8 @@ macro_rules! suite {
             a_dropped_transaction_stores_nothing_and_its_roots_commit_afterwards,
             a_transaction_failing_at_any_statement_stores_nothing,
             a_transaction_reads_one_snapshot_while_others_commit,
+            a_transaction_interrupted_after_it_landed_is_taken_as_committed,
+            a_transaction_interrupted_before_sending_is_made_by_the_next_commit,
         );
     };
     (@each $backend:expr; $($scenario:ident),* $(,)?) => {

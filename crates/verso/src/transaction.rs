@@ -113,6 +113,12 @@ impl<'r> Transaction<'r> {
         self.view.heads(lineage_id).await
     }
 
+    /// A typed query (see [`Store::query`]) read at the transaction's
+    /// snapshot: decide on what it selects, then stage the change.
+    pub fn query<T: Entity>(&self) -> crate::Query<'_, T> {
+        self.view.query()
+    }
+
     /// Stages `root` (and everything below it) for the transaction's
     /// commit. Nothing is written yet, and `root` keeps its metadata until
     /// [`finish`](Self::finish) stores it.

@@ -5,6 +5,7 @@
 //! transactions forking one head with a retryable error.
 
 use crate::cost;
+use crate::gate::{Gate, GatedDriver, Hold};
 use crate::model::*;
 use verso::{DbErrorKind, Error, Fault, Store, Uuid, Versions};
 
@@ -242,10 +243,86 @@ pub async fn a_transaction_reads_one_snapshot_while_others_commit(store: &Store)
         store.commit(&mut outside).await.unwrap();
         let again: Usage = tx.latest(lineage).await.unwrap();
         assert_eq!(again.prompt_tokens, 0, "the snapshot holds");
+        let queried = tx
+            .query::<Usage>()
+            .filter(Usage::FIELDS.prompt_tokens.eq(10))
+            .count()
+            .await
+            .unwrap();
+        assert_eq!(queried, 0, "queries read the snapshot too");
         let heads = tx.heads::<Usage>(lineage).await.unwrap();
         assert_eq!(heads[0].meta.ecs_id(), usage.meta.ecs_id());
         tx.finish().await.unwrap();
     }
     let latest: Usage = store.latest(lineage).await.unwrap();
     assert_eq!(latest.prompt_tokens, 10, "the outside commit landed");
+}
+
+/// Finishes a transaction through `gated` that stages `counter`, and drops
+/// it as soon as the gate says its commit got where it is held.
+async fn interrupt_finish(gated: &Store, gate: &Gate, counter: &mut Usage) {
+    let finish = async {
+        let mut tx = gated.begin().await?;
+        tx.stage(counter);
+        tx.finish().await
+    };
+    tokio::select! {
+        outcome = finish => panic!("a held commit does not finish: {outcome:?}"),
+        () = gate.reached() => {}
+    }
+}
+
+pub async fn a_transaction_interrupted_after_it_landed_is_taken_as_committed(store: &Store) {
+    let (gated, gate) = GatedDriver::store(store);
+    let (usage, lineage) = stored_counter(store).await;
+    let mut counter = usage.clone();
+    counter.prompt_tokens = 1;
+    gate.hold_next_commit(Hold::AfterLanding);
+    interrupt_finish(&gated, &gate, &mut counter).await;
+    let versions = store.versions::<Usage>(lineage).await.unwrap();
+    assert_eq!(versions.len(), 2, "the commit landed");
+    assert_eq!(
+        counter.meta.ecs_id(),
+        usage.meta.ecs_id(),
+        "unknown to the root"
+    );
+    assert!(counter.meta.is_unsettled());
+
+    let report = store.commit(&mut counter).await.unwrap();
+    assert!(report.is_empty(), "the landed commit made the change");
+    assert_eq!(counter.meta.ecs_id(), versions[1].ecs_id);
+    let counted = increment(store, lineage).await.unwrap();
+    assert_eq!(counted.prompt_tokens, 2);
+    assert_eq!(store.versions::<Usage>(lineage).await.unwrap().len(), 3);
+    assert_eq!(
+        store.heads::<Usage>(lineage).await.unwrap().len(),
+        1,
+        "no branch"
+    );
+}
+
+pub async fn a_transaction_interrupted_before_sending_is_made_by_the_next_commit(store: &Store) {
+    let (gated, gate) = GatedDriver::store(store);
+    let (usage, lineage) = stored_counter(store).await;
+    let mut counter = usage.clone();
+    counter.prompt_tokens = 1;
+    gate.hold_next_commit(Hold::BeforeSending);
+    interrupt_finish(&gated, &gate, &mut counter).await;
+    assert_eq!(
+        store.versions::<Usage>(lineage).await.unwrap().len(),
+        1,
+        "nothing landed"
+    );
+    assert_eq!(counter.meta.ecs_id(), usage.meta.ecs_id());
+
+    let report = store.commit(&mut counter).await.unwrap();
+    assert_eq!(report.forked.len(), 1, "made by the next commit");
+    let latest: Usage = store.latest(lineage).await.unwrap();
+    assert_eq!(latest.meta.ecs_id(), counter.meta.ecs_id());
+    assert_eq!(latest.prompt_tokens, 1);
+    assert_eq!(
+        store.heads::<Usage>(lineage).await.unwrap().len(),
+        1,
+        "no branch"
+    );
 }

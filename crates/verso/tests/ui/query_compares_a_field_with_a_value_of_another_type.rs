@@ -1,15 +1,21 @@
-use verso::{Entity, Meta};
+use verso::{Entity, Field, Meta};
+
+#[derive(Clone, Copy, Debug, PartialEq, Field)]
+enum Mood {
+    Happy,
+    Sad,
+}
 
 #[derive(Clone, Debug, Entity)]
 struct Note {
     meta: Meta,
-    pinned: bool,
+    mood: Mood,
 }
 
 async fn find(store: &verso::Store) {
     let _ = store
         .query::<Note>()
-        .filter(Note::FIELDS.pinned.eq("yes"))
+        .filter(Note::FIELDS.mood.eq("happy"))
         .fetch()
         .await;
 }
