@@ -3,10 +3,11 @@
 //! lookups by commit and by lineage are one statement each, and several
 //! roots commit atomically under one id.
 
+use super::census;
 use crate::cost;
 use crate::gate::{GatedDriver, Hold};
 use crate::model::*;
-use verso::{CommitInfo, Error, Fault, Store, Uuid, Versions};
+use verso::{CommitInfo, Error, Fault, Store, Uuid};
 
 /// A thread of two messages and the usage record it bumps, both stored.
 async fn thread_and_usage(store: &Store) -> (ChatThread, Usage) {
@@ -28,19 +29,6 @@ fn bump(thread: &mut ChatThread, usage: &mut Usage) {
         .history
         .push(ChatMessage::new(MessageRole::User, "one more"));
     usage.prompt_tokens += 1;
-}
-
-/// How many versions of each type the store holds.
-async fn census(store: &Store) -> [usize; 3] {
-    [
-        store.list::<ChatThread>(Versions::All).await.unwrap().len(),
-        store
-            .list::<ChatMessage>(Versions::All)
-            .await
-            .unwrap()
-            .len(),
-        store.list::<Usage>(Versions::All).await.unwrap().len(),
-    ]
 }
 
 pub async fn a_commit_records_its_author_message_and_key_values(store: &Store) {

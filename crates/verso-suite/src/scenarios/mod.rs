@@ -31,6 +31,21 @@ pub use self::transactions::*;
 pub use self::type_identity::*;
 pub use self::unsigned::*;
 
+/// How many versions of threads, messages and usages the store holds.
+pub(crate) async fn census(store: &verso::Store) -> [usize; 3] {
+    use crate::model::{ChatMessage, ChatThread, Usage};
+    use verso::Versions;
+    [
+        store.list::<ChatThread>(Versions::All).await.unwrap().len(),
+        store
+            .list::<ChatMessage>(Versions::All)
+            .await
+            .unwrap()
+            .len(),
+        store.list::<Usage>(Versions::All).await.unwrap().len(),
+    ]
+}
+
 /// Runs `work` and returns what it cost in statements and rows.
 #[macro_export]
 macro_rules! cost {

@@ -4,10 +4,11 @@
 //! (`REPEATABLE READ`) lets them run and fails the second of two
 //! transactions forking one head with a retryable error.
 
+use super::census;
 use crate::cost;
 use crate::gate::{Gate, GatedDriver, Hold};
 use crate::model::*;
-use verso::{DbErrorKind, Error, Fault, Store, Uuid, Versions};
+use verso::{DbErrorKind, Error, Fault, Store, Uuid};
 
 /// Whether the backend makes writers wait for an open transaction (rather
 /// than detect conflicts when the second one commits).
@@ -32,19 +33,6 @@ async fn increment(store: &Store, lineage: Uuid) -> verso::Result<Usage> {
     tx.stage(&mut current);
     tx.finish().await?;
     Ok(current)
-}
-
-/// How many versions of each type the store holds.
-async fn census(store: &Store) -> [usize; 3] {
-    [
-        store.list::<ChatThread>(Versions::All).await.unwrap().len(),
-        store
-            .list::<ChatMessage>(Versions::All)
-            .await
-            .unwrap()
-            .len(),
-        store.list::<Usage>(Versions::All).await.unwrap().len(),
-    ]
 }
 
 pub async fn a_transaction_reads_decides_and_writes_a_counter(store: &Store) {
