@@ -39,10 +39,8 @@ async fn main() -> Result<(), Error> {
             let site = Site::open(backend, &format!("query_{n}")).await?;
             build_fixture(&site, n).await?;
             let baseline = Baseline::open(&site).await?;
-            let store = measured_store(&site).await?;
-            measurements.extend(measure(&site, &store, &baseline, n, iterations).await?);
-            statements.push(statements_per_page(&site, &store, n).await?);
-            drop(store);
+            measurements.extend(measure(&site, &site.store, &baseline, n, iterations).await?);
+            statements.push(statements_per_page(&site, &site.store, n).await?);
             baseline.close().await;
             site.close().await;
         }
@@ -62,18 +60,6 @@ async fn main() -> Result<(), Error> {
     std::fs::write(&path, &report)?;
     eprintln!("written to {}", path.display());
     Ok(())
-}
-
-/// The store the queries run through. On SQLite a store opened after the
-/// fixture, like the baseline's connection: SQLite connections that were
-/// open across a large write read several times slower afterwards than
-/// ones opened after it (plain rusqlite shows it too, see
-/// `docs/performance.md`), and the ratio is to compare like with like.
-async fn measured_store(site: &Site) -> Result<Store, Error> {
-    Ok(match site.sqlite_path() {
-        Some(path) => Store::open(&format!("sqlite:{}", path.display())).await?,
-        None => site.store.clone(),
-    })
 }
 
 /// `n` articles in one commit, then every tenth edited in a second one.

@@ -236,7 +236,8 @@ mod tests {
         assert_eq!(
             wire,
             json!({"created": [{"type_name": "Note", "lineage_id": note.meta.lineage_id(),
-                                "ecs_id": note.meta.ecs_id()}], "forked": []})
+                                "ecs_id": note.meta.ecs_id()}], "forked": [],
+                   "commit_id": report.commit_id})
         );
         assert_eq!(Note::entity_type().name, "Note");
     }
