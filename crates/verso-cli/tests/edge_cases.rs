@@ -7,7 +7,7 @@
 mod support;
 
 use assert_cmd::assert::Assert;
-use support::{render_dot, verso, verso_command, Printed};
+use support::{render_dot, verso, verso_on, Printed};
 use verso::{Meta, Store, Uuid};
 use verso_suite::model::*;
 use verso_suite::{Backend, Harness};
@@ -73,11 +73,7 @@ impl Written {
     }
 
     fn verso(&self, args: &[&str]) -> Assert {
-        verso_command()
-            .arg("--db")
-            .arg(&self.url)
-            .args(args)
-            .assert()
+        verso_on(&self.url, args)
     }
 }
 
@@ -308,7 +304,7 @@ async fn reading_a_closed_database_writes_nothing_not_even_beside_it() {
     ];
     let mut printed = Vec::new();
     for args in &reads {
-        let run = verso_command().arg("--db").arg(&url).args(args).assert();
+        let run = verso_on(&url, args);
         let output = run.get_output();
         printed.push((args.join(" "), output.status.code(), output.stdout.len()));
         let left: Vec<_> = companions(&path)

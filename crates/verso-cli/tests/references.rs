@@ -5,7 +5,7 @@
 mod support;
 
 use assert_cmd::assert::Assert;
-use support::{verso_command, Printed};
+use support::{verso_on, Printed};
 use verso::{LineageRef, Meta, Ref, Store, Uuid};
 use verso_suite::model::*;
 use verso_suite::{Backend, Harness};
@@ -60,11 +60,7 @@ impl Written {
     }
 
     fn verso(&self, args: &[&str]) -> Assert {
-        verso_command()
-            .arg("--db")
-            .arg(&self.url)
-            .args(args)
-            .assert()
+        verso_on(&self.url, args)
     }
 }
 
@@ -187,7 +183,7 @@ async fn show_and_diff_name_lists_of_references(backend: Backend) {
     list.songs[1] = Ref::to(&songs[2]);
     store.commit(&mut list).await.unwrap();
     let after = list.meta.ecs_id().to_string();
-    let verso = |args: &[&str]| verso_command().arg("--db").arg(&url).args(args).assert();
+    let verso = |args: &[&str]| verso_on(&url, args);
     let show = verso(&["show", &before]).text();
     let show_json = verso(&["show", &before, "--json"]).json();
     let diff = verso(&["diff", &before, &after]).text();

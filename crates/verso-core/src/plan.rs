@@ -484,6 +484,20 @@ impl Planner {
 }
 
 #[cfg(test)]
+impl CommitPlan {
+    /// Row ids 1, 2, ... for the plan's versions in order, as a driver
+    /// that stored it would return them: for tests that apply a plan.
+    pub(crate) fn numbered_row_ids(&self) -> HashMap<Uuid, i64> {
+        self.batches
+            .iter()
+            .flat_map(|b| &b.rows)
+            .enumerate()
+            .map(|(i, row)| (row.ecs_id, i as i64 + 1))
+            .collect()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::Meta;
@@ -542,13 +556,7 @@ mod tests {
         let planned = plan_commit(root, force)?;
         let plan = planned.plan.clone();
         let report = planned.report.clone();
-        let row_ids = plan
-            .batches
-            .iter()
-            .flat_map(|b| &b.rows)
-            .enumerate()
-            .map(|(i, row)| (row.ecs_id, i as i64 + 1))
-            .collect();
+        let row_ids = plan.numbered_row_ids();
         apply_commit(root, planned, &row_ids);
         Ok((plan, report))
     }
@@ -694,14 +702,7 @@ mod tests {
         assert_eq!(commit.author.as_deref(), Some("ana"));
         assert_eq!(planned.report.created.len(), 7, "six in the tree, one leaf");
         assert_eq!(planned.plan.batches.len(), 3, "leaves share their table");
-        let row_ids: HashMap<Uuid, i64> = planned
-            .plan
-            .batches
-            .iter()
-            .flat_map(|b| &b.rows)
-            .enumerate()
-            .map(|(i, row)| (row.ecs_id, i as i64 + 1))
-            .collect();
+        let row_ids = planned.plan.numbered_row_ids();
         apply_commit_roots(&mut [&mut root, &mut other], planned, &row_ids);
         assert!(root.meta.is_stored() && other.meta.is_stored());
         assert_eq!(other.meta.id(), row_ids.get(&other.meta.ecs_id()).copied());

@@ -330,29 +330,28 @@ impl EntityQuery {
     /// The cursor after `row`, the last version of a page.
     pub fn cursor_after(&self, ty: &EntityType, row: &StoredRow) -> Cursor {
         Cursor {
-            keys: self
-                .order
-                .iter()
-                .map(|key| {
-                    key.column
-                        .value_in(ty, row)
-                        .map_or(Value::Null, ValueRef::to_value)
-                })
-                .collect(),
+            keys: self.order_values(ty, row),
             row_id: row.meta.id,
         }
     }
 
-    /// How two rows compare in the query's order (row id last).
-    pub fn compare_rows(&self, ty: &EntityType, a: &StoredRow, b: &StoredRow) -> Ordering {
-        for key in &self.order {
-            let (x, y) = (key.column.value_in(ty, a), key.column.value_in(ty, b));
-            let ordering = match (x, y) {
-                (Some(x), Some(y)) => {
-                    sql_cmp(&x.to_value(), &y.to_value()).unwrap_or(Ordering::Equal)
-                }
-                _ => Ordering::Equal,
-            };
+    /// The values of the order keys in `row`.
+    fn order_values(&self, ty: &EntityType, row: &StoredRow) -> Vec<Value> {
+        self.order
+            .iter()
+            .map(|key| {
+                key.column
+                    .value_in(ty, row)
+                    .map_or(Value::Null, ValueRef::to_value)
+            })
+            .collect()
+    }
+
+    /// How two positions `(order values, row id)` compare in the query's
+    /// order (row id last).
+    fn compare_positions(&self, a: (&[Value], i64), b: (&[Value], i64)) -> Ordering {
+        for ((key, x), y) in self.order.iter().zip(a.0).zip(b.0) {
+            let ordering = sql_cmp(x, y).unwrap_or(Ordering::Equal);
             let ordering = if key.descending {
                 ordering.reverse()
             } else {
@@ -362,7 +361,7 @@ impl EntityQuery {
                 return ordering;
             }
         }
-        let ordering = a.meta.id.cmp(&b.meta.id);
+        let ordering = a.1.cmp(&b.1);
         if self.row_id_descending() {
             ordering.reverse()
         } else {
@@ -370,32 +369,12 @@ impl EntityQuery {
         }
     }
 
-    /// Whether `row` comes after the query's cursor (always, without one).
-    pub fn is_after_cursor(&self, ty: &EntityType, row: &StoredRow) -> bool {
-        let Some(cursor) = &self.after else {
-            return true;
-        };
-        for (key, bound) in self.order.iter().zip(&cursor.keys) {
-            let Some(value) = key.column.value_in(ty, row) else {
-                return false;
-            };
-            let ordering = sql_cmp(&value.to_value(), bound).unwrap_or(Ordering::Equal);
-            let ordering = if key.descending {
-                ordering.reverse()
-            } else {
-                ordering
-            };
-            match ordering {
-                Ordering::Greater => return true,
-                Ordering::Less => return false,
-                Ordering::Equal => {}
-            }
-        }
-        if self.row_id_descending() {
-            row.meta.id < cursor.row_id
-        } else {
-            row.meta.id > cursor.row_id
-        }
+    /// Whether the version at `position` comes after the query's cursor
+    /// (always, without one).
+    fn is_after_cursor(&self, position: (&[Value], i64)) -> bool {
+        self.after.as_ref().is_none_or(|cursor| {
+            self.compare_positions(position, (&cursor.keys, cursor.row_id)) == Ordering::Greater
+        })
     }
 
     /// The versions among `versions` (every stored version of the type)
@@ -416,15 +395,18 @@ impl EntityQuery {
             }
             candidates = newest.into_values().collect();
         }
-        let mut selected: Vec<&StoredRow> = candidates
+        // Each version with its position in the order, computed once.
+        let mut selected: Vec<(Vec<Value>, &StoredRow)> = candidates
             .into_iter()
-            .filter(|row| self.matches(ty, row) && self.is_after_cursor(ty, row))
+            .filter(|row| self.matches(ty, row))
+            .map(|row| (self.order_values(ty, row), row))
+            .filter(|(keys, row)| self.is_after_cursor((keys, row.meta.id)))
             .collect();
-        selected.sort_by(|a, b| self.compare_rows(ty, a, b));
+        selected.sort_by(|(a, x), (b, y)| self.compare_positions((a, x.meta.id), (b, y.meta.id)));
         if let Some(limit) = self.limit {
             selected.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         }
-        selected
+        selected.into_iter().map(|(_, row)| row).collect()
     }
 
     /// Whether `row` passes the query's filter (an unknown result does

@@ -238,14 +238,7 @@ mod tests {
     /// Plans and applies a commit as if the driver stored it.
     fn commit(holder: &mut Holder) {
         let planned = plan_commit(holder, false).unwrap();
-        let row_ids = planned
-            .plan
-            .batches
-            .iter()
-            .flat_map(|b| &b.rows)
-            .enumerate()
-            .map(|(i, row)| (row.ecs_id, i as i64 + 1))
-            .collect();
+        let row_ids = planned.plan.numbered_row_ids();
         apply_commit(holder, planned, &row_ids);
     }
 

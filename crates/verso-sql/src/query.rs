@@ -124,21 +124,17 @@ impl<'a, D: Dialect> Builder<'a, D> {
     /// newer: one probe of the lineage index.
     fn newest_of_lineage(&mut self, query: &EntityQuery) -> Expr {
         let table = quoted(self.ty.table);
-        match query.as_of {
-            None => Expr::cust(format!(
-                "NOT EXISTS (SELECT 1 FROM {table} AS n WHERE n.lineage_id = {ROW}.lineage_id \
-                 AND (n.created_at, n.id) > ({ROW}.created_at, {ROW}.id))"
-            )),
+        let bound = match query.as_of {
+            None => String::new(),
             Some(at) => {
                 self.params.push(Value::Timestamp(at));
-                let bound = self.d.param(self.params.len());
-                Expr::cust(format!(
-                    "NOT EXISTS (SELECT 1 FROM {table} AS n WHERE n.lineage_id = {ROW}.lineage_id \
-                     AND (n.created_at, n.id) > ({ROW}.created_at, {ROW}.id) \
-                     AND n.created_at <= {bound})"
-                ))
+                format!(" AND n.created_at <= {}", self.d.param(self.params.len()))
             }
-        }
+        };
+        Expr::cust(format!(
+            "NOT EXISTS (SELECT 1 FROM {table} AS n WHERE n.lineage_id = {ROW}.lineage_id \
+             AND (n.created_at, n.id) > ({ROW}.created_at, {ROW}.id){bound})"
+        ))
     }
 
     fn filter(&mut self, filter: &Filter) -> Cond {

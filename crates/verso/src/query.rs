@@ -184,13 +184,9 @@ impl<'s, T: Entity> Query<'s, T> {
             roots: Vec::new(),
             types: reachable_types(ty),
         };
-        let mut loaded = store.driver.load_query(&request, &self.query).await;
-        if crate::store::is_missing_table(&loaded) {
-            store.forget_tables();
-            store.ensure(ty).await?;
-            loaded = store.driver.load_query(&request, &self.query).await;
-        }
-        let loaded = loaded?;
+        let loaded = store
+            .recreating_dropped_tables(&[ty], || store.driver.load_query(&request, &self.query))
+            .await?;
         let mut assembly = Assembly::new(&loaded)?;
         let items = loaded
             .selected

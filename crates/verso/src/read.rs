@@ -28,15 +28,9 @@ impl Store {
             roots: ecs_ids.to_vec(),
             types: reachable_types(ty),
         };
-        let mut loaded = self.driver.load(&request).await;
-        if crate::store::is_missing_table(&loaded) {
-            // The tables were dropped under this store: create them again
-            // (empty), and read again.
-            self.forget_tables();
-            self.ensure(ty).await?;
-            loaded = self.driver.load(&request).await;
-        }
-        let loaded = loaded?;
+        let loaded = self
+            .recreating_dropped_tables(&[ty], || self.driver.load(&request))
+            .await?;
         let mut assembly = Assembly::new(&loaded)?;
         let mut entities = Vec::with_capacity(ecs_ids.len());
         for &id in ecs_ids {

@@ -294,15 +294,30 @@ impl Store {
         root_types: &[&'static EntityType],
         plan: &CommitPlan,
     ) -> Result<HashMap<Uuid, i64>> {
-        let stored = self.driver.commit(plan).await;
-        if !is_missing_table(&stored) {
-            return stored;
+        self.recreating_dropped_tables(root_types, || self.driver.commit(plan))
+            .await
+    }
+
+    /// Runs `operation`; when it failed on a table that is gone (dropped
+    /// under this store, so the operation wrote nothing), creates the
+    /// tables of `types` again (empty) and runs it once more.
+    pub(crate) async fn recreating_dropped_tables<T, F>(
+        &self,
+        types: &[&'static EntityType],
+        operation: impl Fn() -> F,
+    ) -> Result<T>
+    where
+        F: std::future::Future<Output = Result<T>>,
+    {
+        let outcome = operation().await;
+        if !is_missing_table(&outcome) {
+            return outcome;
         }
         self.forget_tables();
-        for ty in root_types {
+        for ty in types {
             self.ensure(ty).await?;
         }
-        self.driver.commit(plan).await
+        operation().await
     }
 
     /// A unique violation means a version of the plan is stored already:

@@ -30,6 +30,11 @@ pub fn verso_command() -> assert_cmd::Command {
     command
 }
 
+/// Runs `verso --db URL ARGS` on the database at `url`.
+pub fn verso_on(url: &str, args: &[&str]) -> Assert {
+    verso_command().arg("--db").arg(url).args(args).assert()
+}
+
 /// Runs `verso ARGS`; assert on the result with assert_cmd.
 pub fn verso(args: &[&str]) -> Assert {
     verso_command().args(args).assert()
@@ -162,11 +167,7 @@ impl History {
 
     /// Runs `verso --db URL ARGS`.
     pub fn verso(&self, args: &[&str]) -> Assert {
-        verso_command()
-            .arg("--db")
-            .arg(&self.url)
-            .args(args)
-            .assert()
+        verso_on(&self.url, args)
     }
 
     /// Version `n` of the thread (0: v1 ... 3: the branch).
